@@ -1,0 +1,6 @@
+"""The secretariat's workspace (秘书处). Each area is its own module on this blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from app.admin import views  # noqa: E402,F401

@@ -1,0 +1,6 @@
+"""Registration, login, logout, password reset and profile (修改资料)."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import views  # noqa: E402,F401

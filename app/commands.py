@@ -1,0 +1,100 @@
+"""CLI: `flask create-secretariat`, `flask load-reference`, `flask bootstrap`, ..."""
+import csv
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from app.extensions import db
+from app.models import Industry, Province, User
+from app.services.passwords import hash_password
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load_reference_data():
+    """Insert or update provinces and industries from app/data/*.csv; returns counts."""
+    counts = {}
+    for model, filename in ((Province, "provinces.csv"), (Industry, "industries.csv")):
+        with open(DATA_DIR / filename, encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        for row in rows:
+            obj = db.session.get(model, row["code"]) or model(code=row["code"])
+            obj.name = row["name"]
+            if model is Industry:
+                obj.note = row.get("note") or ""
+            db.session.add(obj)
+        counts[filename] = len(rows)
+    db.session.commit()
+    return counts
+
+
+def create_secretariat(username, password, display_name="秘书处", must_change=False):
+    """Create a secretariat account; flushes only."""
+    user = User(username=username, password_hash=hash_password(password), role="secretariat",
+                display_name=display_name, must_change_password=must_change)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def ensure_admin():
+    """Create the first secretariat account `admin` if no secretariat account exists.
+
+    The password comes from ADMIN_PASSWORD, else it is generated, printed once and written to
+    instance/admin_password.txt (mode 0600); it must then be changed at first login.
+    """
+    exists = db.session.execute(db.select(User.id).where(User.role == "secretariat").limit(1)).first()
+    if exists:
+        return None
+    password = current_app.config.get("ADMIN_PASSWORD")
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    create_secretariat("admin", password, must_change=generated)
+    db.session.commit()
+    if generated:
+        path = Path(current_app.instance_path) / "admin_password.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(password + "\n")
+        os.chmod(path, 0o600)
+    return password if generated else ""
+
+
+def register(app):
+    """Attach the commands to the app's CLI."""
+
+    @app.cli.command("load-reference")
+    def load_reference_command():
+        """Load provinces and industries (所属省份 / 所属行业)."""
+        counts = load_reference_data()
+        click.echo(f"已载入 {counts['provinces.csv']} 个省份、{counts['industries.csv']} 个行业。")
+
+    @app.cli.command("create-secretariat")
+    @click.argument("username")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--name", "display_name", default="秘书处")
+    def create_secretariat_command(username, password, display_name):
+        """Create a secretariat (秘书处) account."""
+        if User.query.filter_by(username=username).first():
+            raise click.ClickException(f"账号 {username} 已存在。")
+        create_secretariat(username, password, display_name)
+        db.session.commit()
+        click.echo(f"已创建秘书处账号 {username}。")
+
+    @app.cli.command("ensure-admin")
+    def ensure_admin_command():
+        """Create the first secretariat account `admin` when none exists."""
+        password = ensure_admin()
+        if password is None:
+            click.echo("秘书处账号已存在，未作更改。")
+        elif password:
+            click.echo("=" * 60)
+            click.echo(f"已创建秘书处账号 admin，初始密码：{password}")
+            click.echo(f"（也保存在 {Path(current_app.instance_path) / 'admin_password.txt'}，首次登录后须修改）")
+            click.echo("=" * 60)
+        else:
+            click.echo("已创建秘书处账号 admin（密码取自 ADMIN_PASSWORD）。")

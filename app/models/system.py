@@ -1,0 +1,129 @@
+"""System-wide records: mail outbox, audit log, captcha, rate limits, settings, notices."""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+
+MAIL_PENDING = "pending"
+MAIL_SENDING = "sending"
+MAIL_SENT = "sent"
+MAIL_FAILED = "failed"
+MAIL_STATUS_LABELS = {MAIL_PENDING: "待发送", MAIL_SENDING: "发送中", MAIL_SENT: "已发送", MAIL_FAILED: "失败"}
+
+
+class OutboxMail(db.Model):
+    """An email written in the same transaction as its cause, delivered later by a sender."""
+
+    __tablename__ = "outbox_mail"
+    __table_args__ = (Index("ix_outbox_mail_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=MAIL_PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    @property
+    def status_label(self):
+        """The status in Chinese."""
+        return MAIL_STATUS_LABELS.get(self.status, self.status)
+
+
+class AuditLog(db.Model):
+    """An append-only record of a state change of consequence."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    ip: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: what changed
+
+
+class CaptchaChallenge(db.Model):
+    """One captcha image: its answer (hashed) and expiry; any attempt uses it up."""
+
+    __tablename__ = "captcha_challenge"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class RateLimitBucket(db.Model):
+    """A fixed-window counter for one key (shared by every worker and host)."""
+
+    __tablename__ = "rate_limit_bucket"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[int] = mapped_column(primary_key=True)  # epoch seconds
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class SiteSetting(db.Model):
+    """A key/value setting (e.g. the open filing year)."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class YearSetting(db.Model):
+    """Settings of one activity year: theme, filing deadline, declaration window."""
+
+    __tablename__ = "year_setting"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    theme: Mapped[str] = mapped_column(String(200), default="")
+    filing_deadline: Mapped[date | None]
+    declaration_start: Mapped[date | None]
+    declaration_end: Mapped[date | None]
+    earliest_completion: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Notice(db.Model):
+    """A notice (通知公告) shown on the home page."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    is_published: Mapped[bool] = mapped_column(default=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    attachments: Mapped[list["NoticeAttachment"]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan")
+
+
+class NoticeAttachment(db.Model):
+    """A file attached to a notice."""
+
+    __tablename__ = "notice_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+
+    notice: Mapped[Notice] = relationship(back_populates="attachments")
+    file: Mapped["StoredFile"] = relationship()  # noqa: F821

@@ -1,0 +1,1 @@
+"""Domain services: the logic lives here; services flush, the request commits once."""

@@ -1,0 +1,105 @@
+"""Field rules shared by forms and the xlsx import (REFERENCE.md: field formats)."""
+import re
+import unicodedata
+
+CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:(?:-|转|#|ext\.?)\d{1,6})?$")
+POSTCODE_RE = re.compile(r"^\d{6}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9]{4,16}$")
+TEAM_NAME_SUFFIXES = ("班", "组", "工段", "室")
+
+
+def normalize_text(value):
+    """NFKC-normalize (full-width digits and punctuation to half-width) and strip spaces."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return text.replace("\u3000", " ").strip()
+
+
+def normalize_name(value):
+    """A name as filed: NFKC, inner runs of spaces folded, ends stripped."""
+    return re.sub(r"\s+", " ", normalize_text(value))
+
+
+def credit_check_char(first17):
+    """The GB 32100-2015 check character for the first 17 characters."""
+    total = sum(CREDIT_CHARSET.index(ch) * w for ch, w in zip(first17, CREDIT_WEIGHTS))
+    return CREDIT_CHARSET[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(value):
+    """Upper-case, half-width, no spaces."""
+    return re.sub(r"\s+", "", normalize_text(value)).upper()
+
+
+def credit_code_error(value):
+    """None when value is a valid 统一社会信用代码, else a Chinese message."""
+    code = normalize_credit_code(value)
+    if len(code) != 18:
+        return "统一社会信用代码应为18位。"
+    bad = [ch for ch in code if ch not in CREDIT_CHARSET]
+    if bad:
+        return f"统一社会信用代码含有无效字符“{bad[0]}”（不使用I、O、S、V、Z）。"
+    if credit_check_char(code[:17]) != code[17]:
+        return "统一社会信用代码校验位不正确，请核对营业执照上的代码。"
+    return None
+
+
+def normalize_mobile(value):
+    """Digits of a mobile number: '+86 139 1234 5678', full-width, 1.3912345678E10 from a number cell."""
+    text = normalize_text(value)
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    text = re.sub(r"[\s\-()（）]", "", text)
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    elif len(text) == 13 and text.startswith("86"):
+        text = text[2:]
+    return text
+
+
+def mobile_error(value):
+    """None when value is an 11-digit mainland mobile number."""
+    if not MOBILE_RE.match(normalize_mobile(value)):
+        return "请输入11位手机号码，例如13912345678。"
+    return None
+
+
+def normalize_landline(value):
+    """A landline like 010-84885418, spaces removed."""
+    text = normalize_text(value)
+    return re.sub(r"\s+", "", text)
+
+
+def landline_error(value):
+    """None when value looks like 010-84885418 (optional extension)."""
+    if not LANDLINE_RE.match(normalize_landline(value)):
+        return "座机格式应为区号-号码，例如010-84885418。"
+    return None
+
+
+def postcode_error(value):
+    """None when value is 6 digits."""
+    if not POSTCODE_RE.match(normalize_text(value)):
+        return "邮编应为6位数字。"
+    return None
+
+
+def team_name_error(value):
+    """None when a team name ends in 班, 组, 工段 or 室 (attachment 3, note 2)."""
+    name = normalize_name(value)
+    if not name.endswith(TEAM_NAME_SUFFIXES):
+        return "班组名称需以正式组织单元名称为准，以“**班”、“**组”、“**工段”或“**室”结尾。"
+    return None
+
+
+def split_people(value):
+    """Split 主要完成人 typed with ， 、 , or spaces into a list of names."""
+    return [p for p in re.split(r"[，、,;；\s]+", normalize_text(value)) if p]
