@@ -3,4 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from app.admin import views  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    accounts, audit, dashboard, filings, notices, outbox, registrations, settings, units)
