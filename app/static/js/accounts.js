@@ -1,0 +1,1 @@
+// accounts: behaviours of this area (CSP forbids inline scripts).

@@ -1,0 +1,1 @@
+// admin: behaviours of this area (CSP forbids inline scripts).

@@ -1,0 +1,1 @@
+// filings: behaviours of this area (CSP forbids inline scripts).

@@ -1,0 +1,1 @@
+// invite: behaviours of this area (CSP forbids inline scripts).
