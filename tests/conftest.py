@@ -281,6 +281,15 @@ def login_browser(app):
 
 # ---- a real SMTP server on loopback -------------------------------------------------------------
 
+def free_port():
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class SmtpSink:
     """aiosmtpd handler keeping every received message."""
 
@@ -302,9 +311,9 @@ def smtp_server():
     from aiosmtpd.controller import Controller
 
     sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
+    # aiosmtpd 1.4.6 cannot start with port=0 (its readiness check connects to port 0): pick a free port.
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     controller.messages = sink.messages
-    controller.port = controller.server.sockets[0].getsockname()[1]
     yield controller
     controller.stop()
