@@ -1,0 +1,46 @@
+"""Small helpers shared by the auth views."""
+from flask import url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Industry, Province
+from app.services import ratelimit
+from app.services.sessions import client_ip
+
+
+def choices():
+    """所属省份 and 所属行业 options for the selects."""
+    provinces = db.session.execute(db.select(Province).order_by(Province.code)).scalars().all()
+    industries = db.session.execute(db.select(Industry).order_by(Industry.code)).scalars().all()
+    return {"provinces": provinces, "industries": industries}
+
+
+def safe_next(value):
+    """A local path to go to after login, or None (no open redirects)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def home_url(user=None):
+    """Each role's first page."""
+    user = user or current_user
+    if user.must_change_password:
+        return url_for("auth.change_password")
+    if user.is_secretariat:
+        return url_for("admin.dashboard")
+    if user.is_expert:
+        return url_for("review.index")
+    return url_for("main.index")
+
+
+def within_limit(name, limit, seconds):
+    """Count one event of this client address; False once over the limit (commit is the caller's)."""
+    return ratelimit.hit(f"{name}:{client_ip() or '-'}", limit, seconds)
+
+
+def typed(form, *exclude):
+    """What the user typed, to refill a form (passwords and captcha left out)."""
+    hidden = {"password", "password2", "old_password", "new_password", "new_password2", "captcha",
+              "captcha_id", "csrf_token", *exclude}
+    return {k: v for k, v in form.items() if k not in hidden}

@@ -1,0 +1,78 @@
+"""One-time image captchas: one database row per image, answer hashed, any attempt uses it up."""
+import base64
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from captcha.image import ImageCaptcha
+from flask import current_app
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import CaptchaChallenge
+from app.models.base import utcnow
+from app.services.tokens import hash_token, new_token
+
+LIFETIME = timedelta(minutes=5)
+# No 0/O, 1/I/L/7, 5/S, 2/Z: characters people mix up when reading a distorted image.
+ALPHABET = "3468ABCDEFGHJKMNPQRTUVWXY"
+LENGTH = 4
+ERROR_MESSAGE = "验证码错误或已过期，请点击“换图”后重新输入。"
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A fresh challenge: its id (goes in a hidden field) and the image as a data: URI."""
+
+    id: str
+    image_uri: str
+
+
+def _hash_answer(challenge_id, answer):
+    """Hash an answer bound to its challenge (case-insensitive)."""
+    return hash_token(f"{challenge_id}:{answer.strip().upper()}")
+
+
+def new_challenge():
+    """Create a challenge row and its PNG image; flushes only."""
+    answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    challenge_id = new_token(24)
+    now = utcnow()
+    db.session.add(CaptchaChallenge(id=challenge_id, answer_hash=_hash_answer(challenge_id, answer),
+                                    created_at=now, expires_at=now + LIFETIME))
+    # dark characters on white: readable for people, still distorted for scripts
+    colour = (secrets.randbelow(40) + 10, secrets.randbelow(40) + 30, secrets.randbelow(50) + 80)
+    png = ImageCaptcha(width=120, height=44, font_sizes=(30, 34, 36)).generate(
+        answer, format="png", bg_color=(255, 255, 255), fg_color=colour).getvalue()
+    db.session.flush()
+    return Challenge(challenge_id, "data:image/png;base64," + base64.b64encode(png).decode())
+
+
+def verify(challenge_id, answer):
+    """True when answer solves the challenge; the challenge is used up either way."""
+    answer = (answer or "").strip()
+    test_answer = current_app.config.get("CAPTCHA_TEST_ANSWER")
+    used = False
+    if challenge_id:
+        row = db.session.get(CaptchaChallenge, str(challenge_id)[:64])
+        # Claim the row with a guarded UPDATE so two concurrent attempts cannot both use it.
+        now = utcnow()
+        result = db.session.execute(
+            update(CaptchaChallenge)
+            .where(CaptchaChallenge.id == str(challenge_id)[:64], CaptchaChallenge.used_at.is_(None),
+                   CaptchaChallenge.expires_at > now)
+            .values(used_at=now)
+            .execution_options(synchronize_session=False))
+        used = result.rowcount == 1 and row is not None
+        if used and answer and hmac.compare_digest(row.answer_hash, _hash_answer(row.id, answer)):
+            return True
+    if test_answer and answer and answer.upper() == test_answer.strip().upper():
+        return True
+    return False
+
+
+def purge_expired(now=None):
+    """Delete challenges that expired over an hour ago (housekeeping)."""
+    cutoff = (now or utcnow()) - timedelta(hours=1)
+    db.session.execute(db.delete(CaptchaChallenge).where(CaptchaChallenge.expires_at < cutoff))
