@@ -1,12 +1,5 @@
-"""小组备案 views."""
-from flask import render_template
-
+"""小组备案 views: the shared filing pages for kind "group" (see app.filings.views)."""
+from app.filings.views import register_filing_views
 from app.groups import bp
-from app.permissions import unit_required
 
-
-@bp.get("/")
-@unit_required
-def index():
-    """小组备案 page."""
-    return render_template("main/placeholder.html", title="小组备案")
+register_filing_views(bp, "group")

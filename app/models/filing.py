@@ -41,6 +41,8 @@ class QcGroupFiling(FilingMixin, db.Model):
         UniqueConstraint("unit_id", "year", "enterprise_name", "group_name"),
         Index("ix_qc_group_filing_unit_year", "unit_id", "year"),
         Index("ix_qc_group_filing_year_created", "year", "created_at"),
+        # covering index: the per-enterprise summary and the enterprise filter read only this index
+        Index("ix_qc_group_filing_summary", "unit_id", "year", "enterprise_name", "member_count"),
     )
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
@@ -66,6 +68,8 @@ class TeamFiling(FilingMixin, db.Model):
         UniqueConstraint("unit_id", "year", "enterprise_name", "team_name"),
         Index("ix_team_filing_unit_year", "unit_id", "year"),
         Index("ix_team_filing_year_created", "year", "created_at"),
+        # covering index: the per-enterprise summary and the enterprise filter read only this index
+        Index("ix_team_filing_summary", "unit_id", "year", "enterprise_name", "member_count"),
     )
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
@@ -103,3 +107,4 @@ class UnitYearStat(db.Model):
     staff_total: Mapped[int] = mapped_column(default=0)
     qc_participants: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+

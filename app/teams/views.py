@@ -1,12 +1,5 @@
-"""班组备案 views."""
-from flask import render_template
-
+"""班组备案 views: the shared filing pages for kind "team" (see app.filings.views)."""
+from app.filings.views import register_filing_views
 from app.teams import bp
-from app.permissions import unit_required
 
-
-@bp.get("/")
-@unit_required
-def index():
-    """班组备案 page."""
-    return render_template("main/placeholder.html", title="班组备案")
+register_filing_views(bp, "team")

@@ -1,0 +1,280 @@
+"""`make bench`: import speed vs the bare floor, import memory, export vs the bare writer, page latency.
+
+Everything runs on a throw-away SQLite database in a temp folder; the HTTP figures go through gunicorn
+started as `make run` does, on loopback. Prints one table (medians; ratios against the floors).
+"""
+import gc
+import http.client
+import io
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+from bench.setup import ROOT, Server, group_file, make_app, make_unit
+
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+CLIENTS = 16
+REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "480"))
+TIME_CAP = 60.0
+
+
+def multipart(data, name="groups.xlsx"):
+    """A multipart/form-data body with one file field."""
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def request(url, cookie, csrf=None, body=None, content_type=None, timeout=120):
+    """One request; returns (status, text)."""
+    headers = {"Cookie": cookie, "HX-Request": "true"}
+    if csrf:
+        headers["X-CSRFToken"] = csrf
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def clear_filings(db_path):
+    """Remove imported rows between runs (raw SQL, outside the measurement)."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM qc_group_filing")
+        conn.execute("DELETE FROM reg_no_counter")
+
+
+def floor_import(db_path, data, unit_id, year):
+    """The bare floor: python-calamine reads the sheet, one executemany INSERT of the raw rows."""
+    from python_calamine import CalamineWorkbook
+
+    gc.disable()  # as the endpoint does: no cyclic GC passes over the parsed cells
+    started = time.perf_counter()
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    now = datetime.utcnow().isoformat(" ")
+    params = [(f"QC-{year}-{i:06d}", year, r[0], r[6], int(r[7]), r[9], str(int(r[10])), unit_id, r[1], r[2],
+               r[3], r[4], r[11], now, now) for i, r in enumerate(rows[1:], start=1)]
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executemany(
+            "INSERT INTO qc_group_filing (reg_no, year, enterprise_name, leader, member_count, contact,"
+            " mobile, unit_id, group_name, topic, topic_type, founded_on, email, created_at, updated_at,"
+            " source)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'import')", params)
+    elapsed = time.perf_counter() - started
+    gc.enable()
+    return elapsed
+
+
+def bench_import(server, db_path, data, cookie, csrf, unit_id, year):
+    """Median seconds of the real endpoint and of the floor for the same 10,000-row file."""
+    endpoint, floor = [], []
+    small, small_type = multipart(group_file(50, seed=9))
+    for _ in range(6):  # warm every gunicorn worker (templates compiled, modules loaded)
+        clear_filings(db_path)
+        assert request(server.url + "/groups/import", cookie, csrf, small, small_type)[0] == 200
+    clear_filings(db_path)
+    floor_import(db_path, data, unit_id, year)
+    body, content_type = multipart(data)
+    for _ in range(RUNS):
+        clear_filings(db_path)
+        started = time.perf_counter()
+        status, text = request(server.url + "/groups/import", cookie, csrf, body, content_type)
+        endpoint.append(time.perf_counter() - started)
+        assert status == 200 and "共导入 10000 条" in text, text[-500:]
+        clear_filings(db_path)
+        floor.append(floor_import(db_path, data, unit_id, year))
+    clear_filings(db_path)
+    return statistics.median(endpoint), statistics.median(floor)
+
+
+def bench_memory(tmp, data50k):
+    """Peak RSS of a fresh process importing 50,000 rows through the endpoint."""
+    xlsx = tmp / "50k.xlsx"
+    xlsx.write_bytes(data50k)
+    mem_instance = tmp / "mem"
+    mem_instance.mkdir()
+    out = subprocess.run([sys.executable, "-m", "bench.memory", str(tmp / "mem.sqlite3"), str(mem_instance),
+                          str(xlsx)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, INSTANCE_PATH=str(mem_instance)))
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    peak, baseline, seconds, ok, _unit = out.stdout.split()[-5:]
+    assert ok == "1", "the 50,000-row import did not succeed"
+    return float(peak), float(baseline), float(seconds)
+
+
+def bench_export(app, unit_id, year):
+    """Median seconds of export_summary vs the bare write-only writer for the same cells."""
+    from openpyxl import Workbook
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import QcGroupFiling, Unit
+    from app.services.xlsx_export import detail_columns, export_summary
+
+    ours, bare = [], []
+    with app.test_request_context():
+        unit = db.session.get(Unit, unit_id)
+        columns = [c for _, c in detail_columns("group")]
+        rows = db.session.execute(select(*columns).where(QcGroupFiling.unit_id == unit_id)
+                                  .order_by(QcGroupFiling.id)).all()
+        for _ in range(max(RUNS - 2, 3)):
+            started = time.perf_counter()
+            data = export_summary("group", unit, year)
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet("明细")
+            for index, row in enumerate(rows, start=1):
+                sheet.append((index, *row))
+            buffer = io.BytesIO()
+            workbook.save(buffer)
+            bare.append(time.perf_counter() - started)
+    return statistics.median(ours), statistics.median(bare), len(data), len(rows)
+
+
+def query_counts(app, cookie, paths):
+    """SQL statements per request of each page (in-process, same app and data)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    counts = {}
+    client = app.test_client()
+    name, _, value = cookie.partition("=")
+    client.set_cookie(name, value)
+    with app.app_context():
+        engine = db.engine
+    for path in paths:
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        client.get(path)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            status = client.get(path).status_code
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert status == 200, (path, status)
+        counts[path] = len(statements)
+    return counts
+
+
+def bench_latency(server, cookie, path):
+    """p50/p95 milliseconds of `path` with 16 concurrent keep-alive clients (bounded in count and time)."""
+    target = urllib.parse.quote(path, safe="/?=&")
+    request(server.url + target, cookie)  # warm up
+    deadline = time.perf_counter() + TIME_CAP
+    per_client = REQUESTS_PER_PAGE // CLIENTS
+
+    def client(_):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        times = []
+        try:
+            for _ in range(per_client):
+                if time.perf_counter() > deadline:
+                    break
+                started = time.perf_counter()
+                connection.request("GET", target, headers={"Cookie": cookie})
+                response = connection.getresponse()
+                response.read()
+                assert response.status == 200, response.status
+                times.append((time.perf_counter() - started) * 1000)
+        finally:
+            connection.close()
+        return times
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        latencies = [ms for times in pool.map(client, range(CLIENTS)) for ms in times]
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+    return statistics.median(latencies), p95, len(latencies)
+
+
+def main():
+    """Run everything and print the table."""
+    total_started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        instance = tmp / "instance"
+        (instance / "uploads").mkdir(parents=True)
+        os.environ["INSTANCE_PATH"] = str(instance)
+        db_path = tmp / "bench.sqlite3"
+        app = make_app(db_path, instance)
+        unit_id, cookie, csrf = make_unit(app)
+        with app.app_context():
+            from app.services.settings import filing_period
+            year = filing_period().year
+        print("生成测试文件（10,000 行与 50,000 行）…", flush=True)
+        data10k, data50k = group_file(10_000), group_file(50_000, seed=2, enterprises=400)
+        server = Server(db_path, instance)
+        try:
+            print("导入 10,000 行：HTTP 端点 vs 裸下限 …", flush=True)
+            imp, floor = bench_import(server, db_path, data10k, cookie, csrf, unit_id, year)
+            print(f"  端点 {imp:.3f} s，裸下限 {floor:.3f} s", flush=True)
+            print("导入 50,000 行：独立进程的峰值内存 …", flush=True)
+            peak, baseline, mem_seconds = bench_memory(tmp, data50k)
+            print(f"  峰值 {peak:.0f} MB（空进程 {baseline:.0f} MB），{mem_seconds:.2f} s", flush=True)
+            print("准备 50,000 条记录（经 HTTP 导入）…", flush=True)
+            body, content_type = multipart(data50k)
+            started = time.perf_counter()
+            status, text = request(server.url + "/groups/import", cookie, csrf, body, content_type)
+            seed_seconds = time.perf_counter() - started
+            assert status == 200 and "共导入 50000 条" in text, text[-500:]
+            print("导出 50,000 条 vs 裸写入器 …", flush=True)
+            ours, bare, size, rows = bench_export(app, unit_id, year)
+            print(f"  导出 {ours:.3f} s，裸写入器 {bare:.3f} s", flush=True)
+            pages = ["/groups/", "/groups/?page=500", "/groups/?q=第1分公司", "/groups/summary"]
+            print("页面：查询数与 16 并发 p95 …", flush=True)
+            counts = query_counts(app, cookie, pages)
+            latency = {path: bench_latency(server, cookie, path) for path in pages}
+        finally:
+            server.stop()
+        print("页面：同上，gunicorn 2 进程 × 1 线程 …", flush=True)
+        sync_server = Server(db_path, instance, workers=2, threads=1)
+        try:
+            latency_sync = {path: bench_latency(sync_server, cookie, path) for path in pages}
+        finally:
+            sync_server.stop()
+    table = [
+        ("导入 10,000 行（HTTP，SQLite）", f"{imp:.3f} s", f"裸下限 {floor:.3f} s", f"{imp / floor:.2f}×", "≤ 1.5×"),
+        ("导入 50,000 行 峰值内存", f"{peak:.0f} MB", f"空进程 {baseline:.0f} MB", f"用时 {mem_seconds:.2f} s",
+         "< 300 MB"),
+        ("导入 50,000 行（HTTP，gunicorn）", f"{seed_seconds:.2f} s", "", "", ""),
+        (f"导出 {rows:,} 条（{size / 1e6:.1f} MB）", f"{ours:.3f} s", f"裸写入器 {bare:.3f} s",
+         f"{ours / bare:.2f}×", "≤ 1.3×"),
+    ]
+    for path in pages:
+        p50, p95, n = latency[path]
+        table.append((f"GET {path}（2×4 线程）", f"p95 {p95:.1f} ms", f"p50 {p50:.1f} ms",
+                      f"{counts[path]} 条SQL，{n} 次请求", "p95 < 100 ms"))
+    for path in pages:
+        p50, p95, n = latency_sync[path]
+        table.append((f"GET {path}（2×1 线程）", f"p95 {p95:.1f} ms", f"p50 {p50:.1f} ms",
+                      f"{counts[path]} 条SQL，{n} 次请求", "p95 < 100 ms"))
+    print()
+    print(f"{'项目':<34}{'结果':>14}{'对照':>22}{'比值/说明':>22}{'目标':>14}")
+    for row in table:
+        print(f"{row[0]:<34}{row[1]:>14}{row[2]:>22}{row[3]:>22}{row[4]:>14}")
+    print(f"\n中位数取 {RUNS} 次；页面为 50,000 条记录、16 个并发 keep-alive 客户端；"
+          f"总用时 {time.perf_counter() - total_started:.0f} s。")
+
+
+if __name__ == "__main__":
+    main()
