@@ -30,3 +30,27 @@ class Invitation(db.Model):
     team_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     unit: Mapped["Unit"] = relationship()  # noqa: F821
+
+
+RETIRED_REPLACED = "replaced"
+RETIRED_DELETED = "deleted"
+
+
+class InvitationRetiredToken(db.Model):
+    """The hash of a link that was replaced or whose invitation was deleted.
+
+    Kept so that an old link can say 链接已失效 with the inviting unit's contact, instead of
+    looking like a guessed one; it never grants access.
+    """
+
+    __tablename__ = "invitation_retired_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # group or team
+    reason: Mapped[str] = mapped_column(String(16))  # replaced or deleted
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped["Unit"] = relationship()  # noqa: F821

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 02:42:26.010300
+Create Date: 2026-11-29 03:20:32.424880
 
 """
 from alembic import op
@@ -294,6 +294,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_unit_year_stat_unit_id_unit'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('unit_id', 'year', name=op.f('pk_unit_year_stat'))
     )
+    op.create_table('invitation_retired_token',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('retired_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_invitation_retired_token_invitation_id_invitation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_invitation_retired_token_unit_id_unit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_invitation_retired_token'))
+    )
+    with op.batch_alter_table('invitation_retired_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitation_retired_token_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitation_retired_token_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('qc_group_filing',
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('invitation_id', sa.Integer(), nullable=True),
@@ -326,6 +341,7 @@ def upgrade():
     )
     with op.batch_alter_table('qc_group_filing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_qc_group_filing_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index('ix_qc_group_filing_summary', ['unit_id', 'year', 'enterprise_name', 'member_count'], unique=False)
         batch_op.create_index('ix_qc_group_filing_unit_year', ['unit_id', 'year'], unique=False)
         batch_op.create_index('ix_qc_group_filing_year_created', ['year', 'created_at'], unique=False)
 
@@ -359,6 +375,7 @@ def upgrade():
     )
     with op.batch_alter_table('team_filing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_team_filing_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index('ix_team_filing_summary', ['unit_id', 'year', 'enterprise_name', 'member_count'], unique=False)
         batch_op.create_index('ix_team_filing_unit_year', ['unit_id', 'year'], unique=False)
         batch_op.create_index('ix_team_filing_year_created', ['year', 'created_at'], unique=False)
 
@@ -370,15 +387,22 @@ def downgrade():
     with op.batch_alter_table('team_filing', schema=None) as batch_op:
         batch_op.drop_index('ix_team_filing_year_created')
         batch_op.drop_index('ix_team_filing_unit_year')
+        batch_op.drop_index('ix_team_filing_summary')
         batch_op.drop_index(batch_op.f('ix_team_filing_invitation_id'))
 
     op.drop_table('team_filing')
     with op.batch_alter_table('qc_group_filing', schema=None) as batch_op:
         batch_op.drop_index('ix_qc_group_filing_year_created')
         batch_op.drop_index('ix_qc_group_filing_unit_year')
+        batch_op.drop_index('ix_qc_group_filing_summary')
         batch_op.drop_index(batch_op.f('ix_qc_group_filing_invitation_id'))
 
     op.drop_table('qc_group_filing')
+    with op.batch_alter_table('invitation_retired_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitation_retired_token_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_invitation_retired_token_invitation_id'))
+
+    op.drop_table('invitation_retired_token')
     op.drop_table('unit_year_stat')
     with op.batch_alter_table('unit_change_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_change_request_unit_id'))
