@@ -1,4 +1,4 @@
-"""CLI: `flask create-secretariat`, `flask load-reference`, `flask bootstrap`, ..."""
+"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`."""
 import csv
 import os
 import secrets
@@ -98,3 +98,36 @@ def register(app):
             click.echo("=" * 60)
         else:
             click.echo("已创建秘书处账号 admin（密码取自 ADMIN_PASSWORD）。")
+
+    @app.cli.command("backup")
+    @click.option("--output", "output_dir", type=click.Path(file_okay=False),
+                  help="备份目录（默认 instance/backups）")
+    @click.option("--keep", type=int, default=0, help="只保留最新的 N 份备份（0 = 全部保留）")
+    def backup_command(output_dir, keep):
+        """Write a consistent backup (database + uploaded files) while the system is in use."""
+        from app.services import backup
+
+        output_dir = output_dir or str(Path(current_app.instance_path) / "backups")
+        try:
+            archive = backup.create_backup(output_dir)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        manifest = backup.read_manifest(archive)
+        rows = sum(manifest["tables"].values())
+        click.echo(f"已备份：{archive}（{rows} 行数据，{len(manifest['files'])} 个文件）")
+        for path in backup.prune(output_dir, keep) if keep else []:
+            click.echo(f"已删除旧备份：{path}")
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="即使当前实例已有数据也覆盖")
+    def restore_command(archive, force):
+        """Restore a backup archive into an empty instance (database + uploaded files)."""
+        from app.services import backup
+
+        try:
+            manifest = backup.restore_backup(archive, force=force)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows = sum(manifest["tables"].values())
+        click.echo(f"已恢复 {manifest['created_at']} 的备份：{rows} 行数据，{len(manifest['files'])} 个文件，核对一致。")

@@ -1,12 +1,17 @@
-"""工作台 (placeholder until its issue builds it)."""
-from flask import render_template
-
+"""工作台: the secretariat's first page — counts at a glance and charts."""
 from app.admin import bp
+from app.htmx import render
 from app.permissions import secretariat_required
+from app.services import charts, dashboard as dashboard_service
 
 
 @bp.get("/", endpoint="dashboard")
 @secretariat_required
 def dashboard():
-    """工作台."""
-    return render_template("main/placeholder.html", title="工作台")
+    """Counts and charts for the open filing year."""
+    data = dashboard_service.figures()
+    year = data["year"]
+    return render("admin/dashboard.html", "admin/dashboard.html", **data,
+                  province_chart=charts.stacked_bars(data["by_province"], f"{year}年各省份备案数", "chart-province"),
+                  industry_chart=charts.stacked_bars(data["by_industry"], f"{year}年各行业备案数", "chart-industry"),
+                  daily_chart=charts.daily_columns(data["per_day"], f"{year}年每日备案数", "chart-daily"))

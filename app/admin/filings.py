@@ -1,12 +1,35 @@
-"""备案总览 (placeholder until its issue builds it)."""
-from flask import render_template
+"""备案总览: all group and team filings of a year across units, with filters and xlsx export."""
+from flask import request, send_file
+from flask_login import current_user
 
 from app.admin import bp
+from app.extensions import db
+from app.htmx import render
 from app.permissions import secretariat_required
+from app.services import audit, filing_overview, unit_admin
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/filings", endpoint="filings")
 @secretariat_required
 def filings():
-    """备案总览."""
-    return render_template("main/placeholder.html", title="备案总览")
+    """The overview (the table alone for htmx)."""
+    filters = filing_overview.FilingFilters.from_args(request.args)
+    page = filing_overview.search(filters, page=request.args.get("page", 1, type=int))
+    provinces, industries = unit_admin.reference_lists()
+    return render("admin/filings.html", "admin/_filing_table.html", pagination=page, filters=filters,
+                  provinces=provinces, industries=industries, kinds=filing_overview.KINDS,
+                  units=filing_overview.unit_choices(filters.year))
+
+
+@bp.get("/filings/export", endpoint="export_filings")
+@secretariat_required
+def export_filings():
+    """Download the filtered filings as xlsx."""
+    filters = filing_overview.FilingFilters.from_args(request.args)
+    fileobj = filing_overview.export(filters)
+    audit.record("filing.export", f"导出{filters.year}年备案总览", detail=filters.as_args(), actor=current_user)
+    db.session.commit()
+    return send_file(fileobj, mimetype=XLSX_TYPE, as_attachment=True,
+                     download_name=f"{filters.year}年备案总览.xlsx")

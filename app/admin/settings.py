@@ -1,12 +1,31 @@
-"""年度设置 (placeholder until its issue builds it)."""
-from flask import render_template
+"""年度设置: theme, open filing year and deadline, declaration window, earliest completion date."""
+from flask import flash, request, url_for
+from flask_login import current_user
 
 from app.admin import bp
+from app.extensions import db
+from app.htmx import htmx_redirect, render
 from app.permissions import secretariat_required
+from app.services import year_settings
 
 
 @bp.get("/settings", endpoint="year_settings")
 @secretariat_required
-def year_settings():
-    """年度设置."""
-    return render_template("main/placeholder.html", title="年度设置")
+def year_settings_page():
+    """Show the settings of the open year (or ?year=)."""
+    year = request.args.get("year", type=int)
+    form = year_settings.form_for(year if year and 2000 <= year <= 2100 else None)
+    return render("admin/settings.html", "admin/_settings_form.html", form=form)
+
+
+@bp.post("/settings", endpoint="save_year_settings")
+@secretariat_required
+def save_year_settings():
+    """Save the year's settings; errors come back beside the fields (422)."""
+    form, cleaned = year_settings.parse(request.form)
+    if cleaned is None:
+        return render("admin/settings.html", "admin/_settings_form.html", status=422, form=form)
+    year_settings.save(cleaned, actor=current_user)
+    db.session.commit()
+    flash(f"{cleaned['year']}年度设置已保存。", "success")
+    return htmx_redirect(url_for("admin.year_settings"))

@@ -1,12 +1,71 @@
-"""单位管理 (placeholder until its issue builds it)."""
-from flask import render_template
+"""单位管理: every registered unit with search and filters, its detail, and account actions."""
+from flask import current_app, flash, request, url_for
+from flask_login import current_user
 
 from app.admin import bp
+from app.extensions import db
+from app.htmx import htmx_redirect, render
+from app.models.unit import STATUS_LABELS
 from app.permissions import secretariat_required
+from app.services import unit_admin
 
 
 @bp.get("/units", endpoint="units")
 @secretariat_required
 def units():
-    """单位管理."""
-    return render_template("main/placeholder.html", title="单位管理")
+    """The unit list (the table alone for htmx: active search and paging)."""
+    filters = unit_admin.UnitFilters.from_args(request.args)
+    pagination = unit_admin.search_units(filters, page=request.args.get("page", 1, type=int))
+    provinces, industries = unit_admin.reference_lists()
+    return render("admin/units.html", "admin/_unit_table.html", pagination=pagination, filters=filters,
+                  provinces=provinces, industries=industries, status_labels=STATUS_LABELS,
+                  account_labels=unit_admin.ACCOUNT_FILTERS)
+
+
+@bp.get("/units/<int:unit_id>", endpoint="unit_detail")
+@secretariat_required
+def unit_detail(unit_id):
+    """A unit's registration data, change history, invitations and filings per year."""
+    return render("admin/unit_detail.html", "admin/unit_detail.html", **unit_admin.unit_detail(unit_id))
+
+
+@bp.post("/units/<int:unit_id>/disable", endpoint="disable_unit")
+@secretariat_required
+def disable_unit(unit_id):
+    """Disable a unit's account; its open sessions end at once."""
+    unit = unit_admin.get_unit_or_404(unit_id)
+    if unit_admin.set_enabled(unit, False, current_user):
+        db.session.commit()
+        flash(f"已停用“{unit.name}”的账号，其登录已全部失效。", "success")
+    return htmx_redirect(url_for("admin.unit_detail", unit_id=unit.id))
+
+
+@bp.post("/units/<int:unit_id>/enable", endpoint="enable_unit")
+@secretariat_required
+def enable_unit(unit_id):
+    """Enable a unit's account again."""
+    unit = unit_admin.get_unit_or_404(unit_id)
+    if unit_admin.set_enabled(unit, True, current_user):
+        db.session.commit()
+        flash(f"已启用“{unit.name}”的账号。", "success")
+    return htmx_redirect(url_for("admin.unit_detail", unit_id=unit.id))
+
+
+@bp.post("/units/<int:unit_id>/reset-link", endpoint="unit_reset_link")
+@secretariat_required
+def unit_reset_link(unit_id):
+    """Send the unit a single-use password-reset link by email."""
+    unit = unit_admin.get_unit_or_404(unit_id)
+    back = htmx_redirect(url_for("admin.unit_detail", unit_id=unit.id))
+    if not unit.user.is_enabled:
+        flash("该账号已停用，请先启用后再发送重置密码链接。", "error")
+        return back
+    try:
+        unit_admin.send_reset_link(unit, current_user)
+    except ImportError:
+        current_app.logger.error("app.services.password_reset.send_reset_link is missing")
+        flash("重置密码功能尚未启用，请稍后再试。", "error")
+        return back
+    db.session.commit()
+    flash(f"重置密码链接已发往 {unit.email}（单次有效）。", "success")
+    return htmx_redirect(url_for("admin.unit_detail", unit_id=unit.id))

@@ -1,10 +1,10 @@
 """The home page: login box and notices for visitors, a welcome page for units."""
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from app.extensions import db
 from app.main import bp
-from app.models import Notice
+from app.services import notices as notice_service
 
 
 @bp.get("/")
@@ -16,11 +16,16 @@ def index():
         if current_user.is_expert:
             return redirect(url_for("review.index"))
         return render_template("main/welcome.html")
-    notices = db.session.execute(
-        db.select(Notice).where(Notice.is_published.is_(True))
-        .order_by(Notice.published_at.desc()).limit(10)
-    ).scalars().all()
-    return render_template("main/index.html", notices=notices)
+    return render_template("main/index.html", notices=notice_service.published_notices())
+
+
+@bp.get("/notices/attachments/<int:attachment_id>")
+def notice_attachment(attachment_id):
+    """Download an attachment of a published notice (anyone may: the annual notice promises it)."""
+    attachment = notice_service.published_attachment_or_404(attachment_id)
+    stored = attachment.file
+    return send_file(notice_service.file_path(stored), as_attachment=True, download_name=stored.original_name,
+                     mimetype=stored.content_type)
 
 
 @bp.get("/favicon.ico")
