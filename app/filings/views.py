@@ -4,6 +4,7 @@ import io
 from flask import abort, flash, make_response, request, send_file, url_for
 
 from app.extensions import db
+from app.filings import html
 from app.filings.forms import YearStatForm, filing_form
 from app.htmx import htmx_redirect, is_htmx, render, trigger
 from app.models import Invitation
@@ -41,7 +42,8 @@ def register_filing_views(bp, kind):
 
     def common(period, **extra):
         return dict(kind=kind, label=label, bp=bp.name, name_field=name_field, period=period,
-                    closed_message=_closed_message(period), **extra)
+                    closed_message=_closed_message(period), enterprise_options=html.enterprise_options,
+                    summary_rows=html.summary_rows, **extra)
 
     @bp.get("/")
     @unit_required

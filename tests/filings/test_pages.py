@@ -184,3 +184,14 @@ def test_query_count_does_not_grow_with_rows(unit_client, unit, app, year, count
         assert unit_client.get(path).status_code == 200
     assert len(many) == len(few)
     assert len(few) <= 10
+
+
+def test_summary_links_and_filter_options_are_escaped(unit_client, unit, make, year):
+    make.group(unit, year=year, enterprise_name="<b>甲&乙</b>公司")
+    make.group(unit, year=year, enterprise_name="普通公司")
+    page = unit_client.get("/groups/summary").data.decode()
+    assert "<b>甲" not in page and "&lt;b&gt;甲&amp;乙&lt;/b&gt;公司" in page
+    assert "?enterprise=%3Cb%3E%E7%94%B2%26" in page and "?enterprise=普通公司" in page
+    listing = unit_client.get("/groups/?enterprise=普通公司").data.decode()
+    assert '<option value="普通公司" selected>普通公司</option>' in listing
+    assert '<option value="&lt;b&gt;甲&amp;乙&lt;/b&gt;公司">' in listing

