@@ -4,7 +4,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
 .PHONY: run test bench install install-dev browser-deps migrate serve clean
@@ -39,7 +38,7 @@ migrate: install
 
 run: migrate
 	@echo "Serving on http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - "wsgi:app"
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "wsgi:app"
 
 # The whole suite; on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set (one run, both backends).
 test: install-dev browser-deps

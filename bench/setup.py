@@ -83,16 +83,17 @@ def free_port():
 
 
 class Server:
-    """gunicorn as `make run` starts it (2 workers, 4 threads), on the bench database."""
+    """gunicorn as `make run` starts it (gunicorn.conf.py), on the bench database; workers/threads override."""
 
-    def __init__(self, db_path, instance, workers=2, threads=4):
+    def __init__(self, db_path, instance, workers=None, threads=None):
         self.port = free_port()
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", SECRET_KEY=SECRET, APP_ENV="development",
                    INSTANCE_PATH=str(instance), UPLOAD_DIR=str(instance / "uploads"), MAIL_SENDER_THREAD="0")
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(
-            [gunicorn, "--workers", str(workers), "--threads", str(threads),
-             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level", "warning", "wsgi:app"],
+            [gunicorn, "--config", str(ROOT / "gunicorn.conf.py"), "--access-logfile", "/dev/null",
+             *(["--workers", str(workers)] if workers else []), *(["--threads", str(threads)] if threads else []),
+             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 30
