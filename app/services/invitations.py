@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Invitation, QcGroupFiling, TeamFiling
 from app.models.invitation import RETIRED_DELETED, RETIRED_REPLACED, InvitationRetiredToken
+from app.models.unit import STATUS_APPROVED
 from app.services import audit
 from app.services.tokens import hash_token, hmac_token
 from app.services.validators import (
@@ -102,7 +103,11 @@ def resolve_link(kind, token, period):
         select(Invitation).where(getattr(Invitation, _hash_attr(kind)) == token_hash)
     ).scalar_one_or_none()
     if invitation is not None:
-        return LinkState(STATE_OK if period.is_open else STATE_CLOSED, kind, invitation, invitation.unit)
+        unit = invitation.unit
+        if unit.status != STATUS_APPROVED or not unit.user.is_enabled:
+            # A unit whose account was disabled (or is no longer approved) cannot collect filings.
+            return LinkState(STATE_RETIRED, kind, None, unit, "inactive")
+        return LinkState(STATE_OK if period.is_open else STATE_CLOSED, kind, invitation, unit)
     retired = db.session.get(InvitationRetiredToken, token_hash)
     if retired is not None and retired.kind == kind:
         return LinkState(STATE_RETIRED, kind, None, retired.unit, retired.reason)

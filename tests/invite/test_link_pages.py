@@ -228,3 +228,21 @@ def test_team_link_files_a_team(client, make, invite, app):
         team = db.session.execute(select(TeamFiling)).scalar_one()
         assert team.invitation_id == inv.id and team.enterprise_name == "镇海炼化"
     assert _groups(app) == []
+
+
+def test_link_of_a_disabled_unit_stops_and_accepts_nothing(client, make, invite, app):
+    from app.models import User
+
+    unit = make.unit(name="停用测试单位")
+    inv = invite(unit, name="燕山石化")
+    key = _key(client.get(inv.path("group")).get_data(as_text=True))
+    with app.app_context():
+        db.session.get(User, unit.user.id).is_enabled = False
+        db.session.commit()
+    response = client.get(inv.path("group"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 410
+    assert "链接已失效" in html and "暂停使用" in html and "停用测试单位" in html
+    posted = client.post(inv.path("group") + "/add", headers=HX, data=dict(GROUP_DATA, submission_key=key))
+    assert posted.status_code in (403, 404, 410)
+    assert _groups(app) == []
