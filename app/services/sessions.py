@@ -1,6 +1,7 @@
 """Server-side login sessions: the cookie holds a random token, the database its hash."""
 from flask import request, session
 from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.htmx import htmx_redirect, is_htmx
@@ -15,6 +16,7 @@ def load_user(token):
         return None
     row = db.session.execute(
         db.select(UserSession).where(UserSession.token_hash == hash_token(token))
+        .options(joinedload(UserSession.user).joinedload(User.unit))  # one query per request, not three
     ).scalar_one_or_none()
     if row is None or not row.user.is_enabled:
         return None
