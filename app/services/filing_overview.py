@@ -4,18 +4,17 @@ import tempfile
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import func, literal, or_, union_all
 
 from app.extensions import db
 from app.models import Industry, Province, QcGroupFiling, TeamFiling, Unit
 from app.services.settings import open_filing_year
 from app.services.validators import normalize_text
+from app.services.xlsx_export import SafeRowWriter
 from app.template_helpers import china_time
 
 PER_PAGE = 30
 KINDS = {"group": "小组", "team": "班组"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXPORT_COLUMNS = ("类型", "注册编号", "备案年度", "申报单位", "所属省份", "所属行业", "企业名称", "小组/班组名称",
                   "课题名称/所在部门", "课题类型", "组长", "人数", "联系人", "手机", "备案时间")
 
@@ -127,21 +126,14 @@ def search(filters, page=1, per_page=PER_PAGE):
     return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
-def safe_cell(sheet, value):
-    """A write-only cell; text that a spreadsheet would run as a formula is stored as plain text."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        cell.data_type = "s"
-    return cell
-
-
 def write_xlsx(fileobj, title, header, rows):
-    """Write rows into an xlsx file with openpyxl's write-only mode, formula-safe."""
+    """Write rows into an xlsx file with openpyxl's write-only mode, formula-safe (SafeRowWriter)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
-    sheet.append([safe_cell(sheet, h) for h in header])
+    writer = SafeRowWriter(sheet)
+    writer.row(header)
     for row in rows:
-        sheet.append([safe_cell(sheet, v) for v in row])
+        writer.row(row)
     book.save(fileobj)
 
 
