@@ -81,7 +81,10 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    """Register each feature's blueprint."""
+    """Register each feature's blueprint (ids in URLs are bounded to the database's integer range)."""
+    from app.routing import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.groups import bp as groups_bp

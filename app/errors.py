@@ -1,6 +1,7 @@
 """Error pages in Chinese: a full page, or a small fragment for htmx requests."""
-from flask import render_template
+from flask import abort, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -26,6 +27,23 @@ def render_error(code, message=None):
 
 def register(app):
     """Install the handlers."""
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL never belongs in a form or query value, and PostgreSQL text cannot store it: refuse early."""
+        values = list(request.args.values())
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def out_of_range(error):
+        """A number from the request beyond what the database stores (e.g. ?page=2**63): the request is bad."""
+        db.session.rollback()
+        return render_error(400, "请求中的数值超出范围，请返回上一页重试。")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
