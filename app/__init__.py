@@ -37,6 +37,8 @@ def configure_app(app, config_name):
             raise RuntimeError("APP_ENV=production 时必须设置 SECRET_KEY 环境变量。")
         if app.config.get("CAPTCHA_TEST_ANSWER"):
             raise RuntimeError("APP_ENV=production 时不得设置 CAPTCHA_TEST_ANSWER。")
+        if not app.config.get("BASE_URL"):
+            raise RuntimeError("APP_ENV=production 时必须设置 BASE_URL（邮件中的链接地址，例如 https://www.qccpcif.com）。")
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     uri = app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])

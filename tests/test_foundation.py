@@ -169,6 +169,11 @@ def test_production_requires_secret_key_and_refuses_captcha_test_answer(monkeypa
     with pytest.raises(RuntimeError, match="CAPTCHA_TEST_ANSWER"):
         create_app("production", SECRET_KEY="x" * 32, CAPTCHA_TEST_ANSWER="1234",
                    SQLALCHEMY_DATABASE_URI="sqlite://")
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        create_app("production", SECRET_KEY="x" * 32, BASE_URL=None, SQLALCHEMY_DATABASE_URI="sqlite://")
+    production = create_app("production", SECRET_KEY="x" * 32, BASE_URL="https://qc.example.org",
+                            SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert production.config["SESSION_COOKIE_SECURE"] is True
 
 
 def test_postgres_url_is_normalized():

@@ -33,15 +33,27 @@ def queue_mail(recipient, subject, body):
     return mail
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
 def base_url():
-    """The address used in links of emails: BASE_URL, else the current request's host."""
+    """The address used in links of emails: BASE_URL (required in production), else a local address.
+
+    The request's Host header is used only when it names this machine: a forged Host must never
+    end up in a password-reset or invitation link (host-header poisoning).
+    """
     configured = current_app.config.get("BASE_URL")
     if configured:
         return configured.rstrip("/") + "/"
+    fallback = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/"
     try:
+        host = request.host
+    except RuntimeError:  # outside a request (CLI, sender thread)
+        return fallback
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if hostname in LOCAL_HOSTS or hostname in (current_app.config.get("TRUSTED_HOSTS") or ()):
         return request.host_url
-    except RuntimeError:
-        return "http://127.0.0.1:8000/"
+    return fallback
 
 
 def absolute_url(path):
