@@ -17,13 +17,17 @@ PER_PAGE = 30
 def outbox():
     """邮件发件箱: 收件人, 主题, 状态, 尝试次数, 最后错误, 重发."""
     status = request.args.get("status", "")
+    status = status if status in MAIL_STATUS_LABELS else ""
     query = db.select(OutboxMail)
     if status in MAIL_STATUS_LABELS:
         query = query.where(OutboxMail.status == status)
     page = db.paginate(query.order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()),
                        page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(
+        db.select(OutboxMail.status, db.func.count(OutboxMail.id)).group_by(OutboxMail.status)).all())
     return render("admin/outbox/index.html", "admin/outbox/_list.html", pager=page, mail_status=status,
-                  status_labels=MAIL_STATUS_LABELS, mail_server=current_app.config.get("MAIL_SERVER"))
+                  status_labels=MAIL_STATUS_LABELS, status_counts=counts,
+                  mail_server=current_app.config.get("MAIL_SERVER"))
 
 
 @bp.post("/outbox/<int:mail_id>/resend", endpoint="outbox_resend")

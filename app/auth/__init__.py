@@ -4,3 +4,7 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 from app.auth import files, profile, register, views  # noqa: E402,F401
+from app.auth.helpers import safe_next  # noqa: E402
+
+# the login box (also on pages of other blueprints) refills its hidden `next` with the same check
+bp.add_app_template_global(safe_next, "safe_next")

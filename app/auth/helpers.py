@@ -16,10 +16,16 @@ def choices():
 
 
 def safe_next(value):
-    """A local path to go to after login, or None (no open redirects)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
+    r"""A local path to go to after login, or None (no open redirects).
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so "/\t/evil.example"
+    or "/\\evil.example" would leave the site: any control character, space or backslash is refused.
+    """
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(ch) <= 32 or ord(ch) == 127 for ch in value):
+        return None
+    return value
 
 
 def home_url(user=None):

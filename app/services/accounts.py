@@ -102,7 +102,7 @@ def authenticate(role, username, password, ip, now=None):
             return LoginResult(error="您单位的注册资料正在审核中，审核通过后系统将给注册时填写的电子邮箱发送注册成功的邮件，"
                                      "届时即可登录。", field="form")
         if user.unit.status == STATUS_REJECTED:
-            reason = user.unit.reject_reason or "未说明"
+            reason = (user.unit.reject_reason or "").rstrip("。.；;， ") or "未说明"
             return LoginResult(error=f"您单位的注册未通过审核，原因：{reason}。请按要求完善资料后重新注册。", field="form")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -18,7 +18,9 @@ from app.services.tokens import hash_token, new_token
 
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000  # a 600 dpi A4 scan is about 35 million pixels
 STAGING_LIFETIME = timedelta(days=2)
+INLINE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 KINDS = {"jpeg": ("image/jpeg", ".jpg"), "png": ("image/png", ".png"), "pdf": ("application/pdf", ".pdf")}
+SUFFIXES = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "pdf": (".pdf",)}
 LICENSE_HINT = "请上传本单位的“企业法人营业执照”、“社会组织登记证书”或“事业单位法人证书”电子版（图片或pdf格式），大小不能超过5M。"
 
 
@@ -85,6 +87,10 @@ def _clean_name(filename, kind):
     """A display name: base name only, no control characters, bounded length."""
     name = os.path.basename((filename or "").replace("\\", "/"))
     name = "".join(ch for ch in name if ch.isprintable()).strip() or "license" + KINDS[kind][1]
+    stem, ext = os.path.splitext(name)
+    if ext.lower() not in SUFFIXES[kind]:
+        # the content decides: a PDF sent as "执照.png" is kept as "执照.pdf", so it opens right when downloaded
+        name = (stem or "license") + KINDS[kind][1]
     return name[-120:]
 
 
@@ -157,16 +163,22 @@ def thumbnail_uri(stored_file, size=(240, 240)):
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+# Served files are never pages of this site: no scripts, no forms, an opaque origin (sandbox).
+# style-src/img-src let a browser's built-in PDF viewer lay out its own page.
+FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
 def send_stored(stored_file, download=False):
-    """Serve a stored file: images inline (nosniff), anything else as an attachment."""
+    """Serve a stored file inline (images and PDFs, sandboxed, nosniff) or, with download, as an attachment."""
     path = path_of(stored_file)
     if not path.exists():
         abort(404)
-    inline = is_image(stored_file) and not download
+    inline = stored_file.content_type in INLINE_TYPES and not download
     response = send_file(path, mimetype=stored_file.content_type, as_attachment=not inline,
                          download_name=stored_file.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -62,7 +62,7 @@ def test_approve_inline_updates_the_row_and_queues_the_success_mail(client, cler
     response = client.post(f"/admin/registrations/{unit.id}/approve", data={"from": "list"},
                            headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and html.startswith('<tr id="reg-') and "已通过" in html
+    assert response.status_code == 200 and html.startswith('<div id="registration-list"') and "已通过" in html
     with app.app_context():
         row = db.session.get(Unit, unit.id)
         assert row.status == "approved" and row.reviewed_by_id == clerk.id
@@ -252,3 +252,126 @@ def test_change_request_to_a_taken_name_cannot_be_approved(app, make, auth, clie
     assert response.status_code == 422 and "该单位已注册" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(UnitChangeRequest, cr.id).status == "pending"
+
+
+def test_inline_decision_on_the_pending_filter_takes_the_row_out_and_updates_the_counts(client, clerk, make):
+    first = make.unit(status="pending", name="甲待审化工有限公司")
+    second = make.unit(status="pending", name="乙待审化工有限公司")
+    make.unit(status="approved", name="丙已通过化工有限公司")
+    page = client.get("/admin/registrations?status=pending").get_data(as_text=True)
+    assert 'name="list_status" value="pending"' in page and 'hx-include="#registration-list-state"' in page
+    assert "全部待审核：<strong>2</strong>" in page
+    list_state = {"from": "list", "list_status": "pending", "list_page": "1"}
+    response = client.post(f"/admin/registrations/{first.id}/approve", data=list_state,
+                           headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.startswith('<div id="registration-list"')
+    rows = html.split("<tbody>")[1]
+    assert f'id="reg-{first.id}"' not in rows and f'id="reg-{second.id}"' in rows
+    assert "已通过“甲待审化工有限公司”的注册" in html and "共 1 条（待审核）" in html
+    assert "全部待审核：<strong>1</strong>" in html and "丙已通过化工有限公司" not in html
+    rejected = client.post(f"/admin/registrations/{second.id}/reject",
+                           data={**list_state, "reason": "执照模糊"}, headers={"HX-Request": "true"})
+    html = rejected.get_data(as_text=True)
+    assert "已不通过“乙待审化工有限公司”的注册（原因：执照模糊）" in html
+    assert "没有符合条件的注册" in html and "全部待审核：<strong>0</strong>" in html
+
+
+def test_inline_error_redraws_only_its_row(client, clerk, make):
+    unit = make.unit(status="pending")
+    response = client.post(f"/admin/registrations/{unit.id}/reject",
+                           data={"from": "list", "list_status": "pending", "reason": ""},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == f"#reg-{unit.id}" and response.headers["HX-Reswap"] == "outerHTML"
+    assert response.get_data(as_text=True).startswith(f'<tr id="reg-{unit.id}"')
+
+
+def test_deciding_the_last_row_of_the_last_page_shows_the_page_before(client, clerk, make, app):
+    from app.admin.registrations import PER_PAGE
+    units = [make.unit(status="pending") for _ in range(PER_PAGE + 1)]
+    with app.app_context():
+        last = client.get("/admin/registrations?status=pending&page=2").get_data(as_text=True)
+        assert "第 2 / 2 页" in last
+        only = [u for u in units if f'id="reg-{u.id}"' in last.split("<tbody>")[1]]
+    assert len(only) == 1
+    html = client.post(f"/admin/registrations/{only[0].id}/approve",
+                       data={"from": "list", "list_status": "pending", "list_page": "2"},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert html.count('class="reg-row') == PER_PAGE and "没有符合条件的注册" not in html
+
+
+def test_list_query_count_is_flat_across_pages_and_change_requests(client, clerk, make, count_queries, app):
+    from app.admin.registrations import PER_PAGE
+    _add_change_request(app, make.unit())
+    make.unit(status="pending")
+    with count_queries() as few:
+        assert client.get("/admin/registrations").status_code == 200
+    for _ in range(PER_PAGE + 5):
+        make.unit(status="pending")
+    for _ in range(3):
+        _add_change_request(app, make.unit())
+    with count_queries() as many:
+        html = client.get("/admin/registrations").get_data(as_text=True)
+    assert "第 1 / 2 页" in html and html.count('class="reg-row') == PER_PAGE
+    assert len(many) == len(few)
+    with count_queries() as second_page:
+        client.get("/admin/registrations?page=2", headers={"HX-Request": "true"})
+    assert len(second_page) <= len(few)
+
+
+def _add_change_request(app, unit):
+    with app.app_context():
+        db.session.add(UnitChangeRequest(unit_id=unit.id, new_name=unit.name + "（新）", status="pending"))
+        db.session.commit()
+
+
+def _add_history(app, unit, count):
+    with app.app_context():
+        db.session.add_all([UnitChangeLog(unit_id=unit.id, field="contact", old_value=f"旧{i}", new_value=f"新{i}")
+                            for i in range(count)])
+        db.session.commit()
+
+
+def test_detail_history_paginates_and_its_query_count_is_flat(client, clerk, make, count_queries, app):
+    from app.admin.registrations import HISTORY_PER_PAGE
+    unit = make.unit()
+    _add_history(app, unit, 2)
+    _add_change_request(app, unit)
+    with count_queries() as few:
+        html = client.get(f"/admin/registrations/{unit.id}").get_data(as_text=True)
+    assert "共 2 条" in html and "第 1 /" not in html
+    _add_history(app, unit, HISTORY_PER_PAGE + 10)
+    with count_queries() as many:
+        html = client.get(f"/admin/registrations/{unit.id}").get_data(as_text=True)
+    assert len(many) == len(few)
+    assert f"共 {HISTORY_PER_PAGE + 12} 条" in html and "第 1 / 2 页" in html
+    assert html.count("<td>联系人</td>") == HISTORY_PER_PAGE
+    part = client.get(f"/admin/registrations/{unit.id}?hpage=2", headers={"HX-Request": "true"})
+    text = part.get_data(as_text=True)
+    assert text.startswith('<section class="card" id="change-history"') and "第 2 / 2 页" in text
+    assert text.count("<td>联系人</td>") == 12 and "<html" not in text
+
+
+def test_decisions_on_the_detail_page_tell_the_history_to_reload(client, clerk, make):
+    unit = make.unit(status="pending")
+    page = client.get(f"/admin/registrations/{unit.id}").get_data(as_text=True)
+    assert 'hx-trigger="registration-changed from:body"' in page
+    missing = client.post(f"/admin/registrations/{unit.id}/reject", data={"reason": ""},
+                          headers={"HX-Request": "true"})
+    assert missing.status_code == 422 and "HX-Trigger" not in missing.headers
+    done = client.post(f"/admin/registrations/{unit.id}/approve", headers={"HX-Request": "true"})
+    assert done.status_code == 200 and done.headers["HX-Trigger"] == "registration-changed"
+    history = client.get(f"/admin/registrations/{unit.id}?hpage=1", headers={"HX-Request": "true"})
+    assert "审核状态" in history.get_data(as_text=True) and "已通过" in history.get_data(as_text=True)
+
+
+def test_a_decision_on_the_detail_page_offers_the_next_pending_registration(client, clerk, make):
+    current = make.unit(status="pending", name="当前待审化工有限公司")
+    following = make.unit(status="pending", name="下一家待审化工有限公司")
+    html = client.post(f"/admin/registrations/{current.id}/approve",
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'href="/admin/registrations/{following.id}"' in html and "下一条待审核：下一家待审化工有限公司" in html
+    last = client.post(f"/admin/registrations/{following.id}/reject", data={"reason": "资料不全"},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "下一条待审核" not in last

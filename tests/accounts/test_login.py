@@ -72,6 +72,12 @@ def test_pending_and_rejected_units_get_their_message_only_after_a_correct_passw
     assert pending and rejected
 
 
+def test_rejected_message_does_not_double_the_full_stop(client, make, captcha_answer):
+    make.unit(status="rejected", username="rejt0002", reject_reason="营业执照不清晰。")
+    html = login(client, "rejt0002").get_data(as_text=True)
+    assert "原因：营业执照不清晰。请按要求完善资料后重新注册。" in html and "。。" not in html
+
+
 def test_captcha_is_one_time_and_expires(client, make, known_captcha, app):
     unit = make.unit()
     challenge = known_captcha("XY78")
@@ -252,3 +258,14 @@ def test_login_page_without_javascript_works_too(client, make, captcha_answer):
             "next": "/groups/"}
     response = client.post("/login", data=data)
     assert response.status_code == 303 and response.headers["Location"] == "/groups/"
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\r/evil.example", "/\\evil.example", "/ /evil.example",
+                                    "//evil.example", "https://evil.example"])
+def test_next_with_tab_cr_backslash_or_space_is_dropped(client, make, captcha_answer, target):
+    make.unit(username="nextuser1")
+    for url in ("/login", "/"):
+        page = client.get(url, query_string={"next": target}).get_data(as_text=True)
+        assert re.search(r'name="next" value=""', page), url
+    response = login(client, "nextuser1", next=target)
+    assert response.headers["HX-Redirect"] == "/"

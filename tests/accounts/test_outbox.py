@@ -245,3 +245,27 @@ def test_two_senders_racing_for_the_same_rows_deliver_each_once(app, smtp_server
             t.join(60)
     assert outcomes.count("sent") == 16 and outcomes.count(None) == 16
     assert sorted(m["Subject"] for m in smtp_server.messages) == sorted(f"主题{i}" for i in range(16))
+
+
+def test_outbox_paginates_and_query_count_is_flat_beyond_one_page(app, client, make, auth, count_queries):
+    from app.admin.outbox import PER_PAGE
+
+    auth.login(client, make.secretariat())
+    queue(app, 1)
+    with count_queries() as few:
+        html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "共 1 封" in html and "第 1 /" not in html
+    queue(app, PER_PAGE + 9)
+    with app.app_context():
+        first = db.session.execute(db.select(OutboxMail).order_by(OutboxMail.id)).scalars().first()
+        first.status = "failed"
+        db.session.commit()
+    with count_queries() as many:
+        html = client.get("/admin/outbox").get_data(as_text=True)
+    assert len(many) == len(few)
+    assert f"共 {PER_PAGE + 10} 封" in html and "第 1 / 2 页" in html and html.count('id="mail-') == PER_PAGE
+    assert f"待发送（{PER_PAGE + 9}）" in html and "失败（1）" in html
+    second = client.get("/admin/outbox?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert second.count('id="mail-') == 10 and "<html" not in second
+    failed = client.get("/admin/outbox?status=failed", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert failed.count('id="mail-') == 1 and "共 1 封（失败）" in failed

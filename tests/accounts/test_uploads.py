@@ -89,7 +89,8 @@ def test_license_is_served_to_secretariat_and_owner_only(client, app, make, auth
     assert download.headers["Content-Disposition"].startswith("attachment")
 
 
-def test_owner_sees_own_license_and_pdf_is_an_attachment(client, app, make, auth, captcha_answer, files):
+def test_pdf_license_opens_inline_sandboxed_for_owner_and_secretariat_only(
+        client, app, make, auth, captcha_answer, files):
     data = {"license": (io.BytesIO(files.pdf), "执照.pdf")}
     from tests.accounts.conftest import registration_data
     form = registration_data()
@@ -97,18 +98,37 @@ def test_owner_sees_own_license_and_pdf_is_an_attachment(client, app, make, auth
     response = client.post("/register/form", data=form, content_type="multipart/form-data")
     assert response.status_code == 303
     file_id = _license_id(app)
+    url = f"/files/license/{file_id}"
     from app.models import Unit, User
     with app.app_context():
         unit = db.session.execute(db.select(Unit)).scalar_one()
         unit.status = "approved"
         db.session.commit()
+        unit_id = unit.id
         user = db.session.get(User, unit.user_id)
         db.session.expunge(user)
     auth.login(client, user)
-    served = client.get(f"/files/license/{file_id}")
+    served = client.get(url)
     assert served.status_code == 200 and served.data == files.pdf
-    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["Content-Disposition"].startswith("inline")
     assert "filename*=UTF-8''" in served.headers["Content-Disposition"]
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    csp = [part.strip() for part in served.headers["Content-Security-Policy"].split(";")]
+    assert "sandbox" in csp and "default-src 'none'" in csp
+    download = client.get(url + "?download=1")
+    assert download.headers["Content-Disposition"].startswith("attachment") and download.data == files.pdf
+
+    other = make.unit()
+    auth.login(client, other.user)
+    assert client.get(url).status_code == 404
+    auth.login(client, make.expert())
+    assert client.get(url).status_code == 404
+    auth.login(client, make.secretariat())
+    assert client.get(url).headers["Content-Disposition"].startswith("inline")
+    detail = client.get(f"/admin/registrations/{unit_id}").get_data(as_text=True)
+    assert f'href="{url}" target="_blank" rel="noopener">在新标签页中打开</a>' in detail
+    assert f'href="{url}?download=1">下载</a>' in detail and "执照.pdf" in detail
 
 
 def test_staged_key_only_works_for_unclaimed_files(client, captcha_answer, files, app):
@@ -119,3 +139,13 @@ def test_staged_key_only_works_for_unclaimed_files(client, captcha_answer, files
     again = client.post("/register/form", data=registration_data(license_key=data["license_key"]),
                         headers={"HX-Request": "true"})
     assert again.status_code == 422 and "请上传营业执照" in again.get_data(as_text=True)
+
+
+def test_stored_name_follows_the_real_content_not_the_sent_extension(client, files, app):
+    assert upload_license(client, files.pdf, "营业执照.png").status_code == 200
+    assert upload_license(client, files.jpeg, "scan.JPEG").status_code == 200
+    assert upload_license(client, files.png, "执照").status_code == 200
+    with app.app_context():
+        names = [row.original_name for row in db.session.execute(
+            db.select(StoredFile).order_by(StoredFile.id)).scalars()]
+    assert names == ["营业执照.pdf", "scan.JPEG", "执照.png"]

@@ -155,6 +155,8 @@ def test_detail_page_rejects_inline_with_a_reason(page, make, login_browser, scr
     page.get_by_role("button", name="不通过", exact=True).click()
     page.locator("#decision").get_by_text("未通过").first.wait_for()
     assert "营业执照与单位名称不一致" in page.locator("#decision").inner_text()
+    # the 变更记录 below reloads by itself
+    page.locator("#change-history").get_by_text("营业执照与单位名称不一致").wait_for()
     assert errors_of(page) == []
 
 
