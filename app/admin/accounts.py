@@ -11,7 +11,7 @@ from app.services import secretariat_accounts as accounts_service
 
 def _page(form, status=200):
     return render("admin/accounts.html", "admin/_account_form.html", status=status, form=form,
-                  accounts=accounts_service.list_accounts())
+                  accounts=accounts_service.list_accounts(request.args.get("page", 1, type=int)))
 
 
 @bp.get("/accounts", endpoint="accounts")

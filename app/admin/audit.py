@@ -10,6 +10,7 @@ from app.extensions import db
 from app.htmx import render
 from app.models import AuditLog
 from app.permissions import secretariat_required
+from app.services import unit_admin
 from app.services.validators import normalize_text
 from app.template_helpers import CHINA
 
@@ -84,7 +85,14 @@ def search(filters, page):
     if filters.date_to:
         end = date.fromisoformat(filters.date_to) + timedelta(days=1)
         select = select.where(AuditLog.created_at < _utc(end))
-    return db.paginate(select, page=page, per_page=PER_PAGE, error_out=False)
+    return unit_admin.paginate(select, page, PER_PAGE)
+
+
+def date_range_error(filters):
+    """A Chinese message when the date range cannot contain anything."""
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        return "开始日期不能晚于结束日期，请更正日期范围。"
+    return ""
 
 
 @bp.get("/audit", endpoint="audit_log")
@@ -96,4 +104,4 @@ def audit_log():
     actions = db.session.execute(
         db.select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
     return render("admin/audit.html", "admin/_audit_table.html", pagination=pagination, filters=filters,
-                  actions=actions, labels=ACTION_LABELS)
+                  actions=actions, labels=ACTION_LABELS, date_error=date_range_error(filters))

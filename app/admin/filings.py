@@ -17,10 +17,20 @@ def filings():
     """The overview (the table alone for htmx)."""
     filters = filing_overview.FilingFilters.from_args(request.args)
     page = filing_overview.search(filters, page=request.args.get("page", 1, type=int))
+    unit_label, unit_error = filing_overview.unit_filter_label(filters)
     provinces, industries = unit_admin.reference_lists()
     return render("admin/filings.html", "admin/_filing_table.html", pagination=page, filters=filters,
                   provinces=provinces, industries=industries, kinds=filing_overview.KINDS,
-                  units=filing_overview.unit_choices(filters.year))
+                  unit_label=unit_label, unit_error=unit_error)
+
+
+@bp.get("/filings/units", endpoint="filing_unit_options")
+@secretariat_required
+def filing_unit_options():
+    """Candidates for the unit filter while typing a name or credit code (one query, at most ten)."""
+    filters = filing_overview.FilingFilters.from_args(request.args)
+    options = filing_overview.unit_options(filters.year, filters.unit_q)
+    return render("admin/_unit_options.html", "admin/_unit_options.html", options=options, filters=filters)
 
 
 @bp.get("/filings/export", endpoint="export_filings")

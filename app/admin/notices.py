@@ -39,6 +39,10 @@ def _save(notice):
             form.errors["attachments"] = str(exc)
             cleaned = None
     if cleaned is None:
+        chosen = [f for f in request.files.getlist("attachments") if f.filename]
+        if chosen and not form.errors.get("attachments"):
+            # A browser cannot refill a file input: say so beside it rather than lose the choice silently.
+            form.errors["attachments"] = f"所选的{len(chosen)}个附件尚未保存，请更正上面的项目后重新选择附件。"
         return render("admin/notice_form.html", "admin/_notice_form.html", status=422,
                       form=form, notice=notice)
     db.session.commit()

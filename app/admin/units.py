@@ -26,7 +26,10 @@ def units():
 @secretariat_required
 def unit_detail(unit_id):
     """A unit's registration data, change history, invitations and filings per year."""
-    return render("admin/unit_detail.html", "admin/unit_detail.html", **unit_admin.unit_detail(unit_id))
+    pages = {name: request.args.get(name, 1, type=int) for name in ("inv_page", "req_page", "log_page")}
+    pages = {name: number for name, number in pages.items() if number > 1}  # links keep the others' pages
+    return render("admin/unit_detail.html", "admin/unit_detail.html",
+                  **unit_admin.unit_detail(unit_id, **pages), pages=pages)
 
 
 @bp.post("/units/<int:unit_id>/disable", endpoint="disable_unit")

@@ -5,7 +5,7 @@ its own invitation's records; unknown tokens count against a per-address guessin
 """
 import io
 
-from flask import abort, make_response, render_template, request, send_file, url_for
+from flask import abort, make_response, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.extensions import db
@@ -24,6 +24,7 @@ CODES = {"g": service.GROUP, "t": service.TEAM}
 GUESS_LIMIT = 30  # unknown tokens per address per window
 GUESS_WINDOW = 600
 LIST_PER_PAGE = 20
+MAX_PAGE = 10_000  # keeps OFFSET inside the database's integer range whatever ?page= says
 LIST_CHANGED = "link-filings-changed"
 
 
@@ -74,9 +75,13 @@ def _urls(code, token):
 
 
 def _filings_page(state, page=1):
+    """One page of the enterprise's filings; past the end (records deleted meanwhile) the last page."""
     period = current_filing_period()
     query = filings_query(state.kind, state.unit, period.year, invitation_id=state.invitation.id)
-    return db.paginate(query, page=page, per_page=LIST_PER_PAGE, error_out=False, count=True)
+    filings = db.paginate(query, page=min(max(1, page), MAX_PAGE), per_page=LIST_PER_PAGE, error_out=False)
+    if filings.page > filings.pages > 0:
+        filings = db.paginate(query, page=filings.pages, per_page=LIST_PER_PAGE, error_out=False)
+    return filings
 
 
 def _form(state, formdata=None):
@@ -103,8 +108,12 @@ def link_list(code, token):
     state = _resolve(code, token)
     if state.invitation is None:
         abort(404)
-    return render("invite/link.html", "invite/_link_list.html", state=state, urls=_urls(code, token),
-                  filings=_filings_page(state, request.args.get("page", 1, type=int)))
+    page = request.args.get("page", 1, type=int)
+    urls = _urls(code, token)
+    if not is_htmx():  # the list lives on the link page (opened without scripts, or reloaded)
+        return redirect(f"{urls['page']}?page={page}#link-list", code=303)
+    return render("invite/link.html", "invite/_link_list.html", state=state, urls=urls,
+                  filings=_filings_page(state, page))
 
 
 @bp.post("/<any(g, t):code>/<token>/add")

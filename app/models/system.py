@@ -1,8 +1,8 @@
 """System-wide records: mail outbox, audit log, captcha, rate limits, settings, notices."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -53,6 +53,36 @@ class AuditLog(db.Model):
     target_id: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(String(500), default="")
     detail: Mapped[str | None] = mapped_column(Text)  # JSON: what changed
+
+
+class AuditLogImmutable(RuntimeError):
+    """Raised when code tries to change or delete an audit log row through the ORM."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session, flush_context, instances):
+    """Defence in depth: the ORM never flushes an update or a delete of an AuditLog row.
+
+    (Deleting a user still clears actor_id: the database does that itself, ON DELETE SET NULL.)
+    """
+    for entry in session.deleted:
+        if isinstance(entry, AuditLog):
+            raise AuditLogImmutable("操作日志不能删除")
+    for entry in session.dirty:
+        if isinstance(entry, AuditLog) and session.is_modified(entry, include_collections=False):
+            raise AuditLogImmutable("操作日志不能修改")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state):
+    """The same for bulk statements run through a session: update(AuditLog) / delete(AuditLog)."""
+    if (state.is_update or state.is_delete) and _targets_audit_log(state.statement):
+        raise AuditLogImmutable("操作日志不能修改或删除")
+
+
+def _targets_audit_log(statement):
+    table = getattr(statement, "table", None)
+    return table is not None and getattr(table, "name", None) == AuditLog.__tablename__
 
 
 class CaptchaChallenge(db.Model):

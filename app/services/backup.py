@@ -105,6 +105,15 @@ def _upload_files():
     return sorted((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file())
 
 
+def _add_bytes(tar, arcname, data, mtime):
+    """Add one member with the given content to an open tar archive."""
+    info = tarfile.TarInfo(arcname)
+    info.size = len(data)
+    info.mtime = int(mtime)
+    info.mode = 0o600
+    tar.addfile(info, io.BytesIO(data))
+
+
 def create_backup(output_dir, now=None):
     """Write qc-backup-<UTC time>.tar.gz into output_dir; returns its path."""
     now = now or datetime.now(timezone.utc)
@@ -119,21 +128,24 @@ def create_backup(output_dir, now=None):
         # Database first: a file is written before the row that names it commits, so every file a
         # backed-up row refers to is already on disk when the files are collected below.
         counts = _dump_sqlite(db_file) if backend == "sqlite" else _dump_postgresql(db_file)
-        files = [{"name": rel, "size": path.stat().st_size, "sha256": _sha256(path)}
-                 for rel, path in _upload_files()]
-        manifest = {"format": FORMAT_VERSION, "created_at": now.isoformat(), "backend": backend,
-                    "database": db_name, "tables": counts, "files": files}
         partial = output_dir / f".{name}.tar.gz.partial"
         with tarfile.open(partial, "w:gz") as tar:
-            data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(data)
-            info.mtime = int(now.timestamp())
-            tar.addfile(info, io.BytesIO(data))
             tar.add(db_file, arcname=db_name)
-            root = Path(current_app.config["UPLOAD_DIR"])
-            for entry in files:
-                tar.add(root / entry["name"], arcname=f"uploads/{entry['name']}")
+            # Each file is read once and its checksum taken from the very bytes archived: a file still
+            # being written by a concurrent upload (no row in the snapshot yet) cannot differ from its
+            # manifest entry. The manifest goes last, once every checksum is known.
+            files = []
+            for rel, path in _upload_files():
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:  # deleted since it was listed (its row is gone too)
+                    continue
+                _add_bytes(tar, f"uploads/{rel}", data, now.timestamp())
+                files.append({"name": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+            manifest = {"format": FORMAT_VERSION, "created_at": now.isoformat(), "backend": backend,
+                        "database": db_name, "tables": counts, "files": files}
+            _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+                       now.timestamp())
         os.chmod(partial, 0o600)
         os.replace(partial, archive)
     return archive

@@ -4,7 +4,7 @@ import tempfile
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from sqlalchemy import func, literal, or_, union_all
+from sqlalchemy import exists, func, literal, or_, union_all
 
 from app.extensions import db
 from app.models import Industry, Province, QcGroupFiling, TeamFiling, Unit
@@ -14,6 +14,7 @@ from app.services.xlsx_export import SafeRowWriter
 from app.template_helpers import china_time
 
 PER_PAGE = 30
+UNIT_OPTIONS = 10  # candidates shown while typing a unit's name or credit code
 KINDS = {"group": "小组", "team": "班组"}
 EXPORT_COLUMNS = ("类型", "注册编号", "备案年度", "申报单位", "所属省份", "所属行业", "企业名称", "小组/班组名称",
                   "课题名称/所在部门", "课题类型", "组长", "人数", "联系人", "手机", "备案时间")
@@ -21,10 +22,15 @@ EXPORT_COLUMNS = ("类型", "注册编号", "备案年度", "申报单位", "所
 
 @dataclass(frozen=True)
 class FilingFilters:
-    """Year, unit, province, industry, type and a search text."""
+    """Year, unit, province, industry, type and a search text.
+
+    The unit is chosen by id from the candidates; `unit_q` is what was typed in the unit box. Without an
+    id, `unit_q` filters exactly by credit code or full name (never by a partial match of several units).
+    """
 
     year: int
     unit: int | None = None
+    unit_q: str = ""
     province: str = ""
     industry: str = ""
     kind: str = ""
@@ -35,8 +41,10 @@ class FilingFilters:
         """Read filters from the query string (the open filing year by default)."""
         year = args.get("year", type=int)
         kind = args.get("kind", "")
+        unit = args.get("unit", type=int)
         return cls(year=year if year and 2000 <= year <= 2100 else open_filing_year(),
-                   unit=args.get("unit", type=int),
+                   unit=unit if unit and 0 < unit < 2 ** 31 else None,
+                   unit_q=normalize_text(args.get("unit_q", "")).replace("\x00", "")[:200],
                    province=normalize_text(args.get("province", ""))[:2],
                    industry=normalize_text(args.get("industry", ""))[:4],
                    kind=kind if kind in KINDS else "",
@@ -95,6 +103,8 @@ def _branch(model, kind, filters):
               .where(model.year == filters.year))
     if filters.unit:
         select = select.where(model.unit_id == filters.unit)
+    elif filters.unit_q:
+        select = select.where(model.unit_id.in_(_exact_unit_ids(filters.unit_q)))
     if filters.province:
         select = select.where(Unit.province_code == filters.province)
     if filters.industry:
@@ -151,9 +161,45 @@ def export(filters):
     return fileobj
 
 
-def unit_choices(year):
-    """Units that filed something in the year (for the unit filter), by name."""
-    ids = union_all(db.select(QcGroupFiling.unit_id).where(QcGroupFiling.year == year),
-                    db.select(TeamFiling.unit_id).where(TeamFiling.year == year)).subquery()
+def _exact_unit_ids(text):
+    """Ids of the units whose credit code or full name is exactly `text`."""
+    return db.select(Unit.id).where(or_(Unit.credit_code == text.upper(), Unit.name == text))
+
+
+def _like(text):
+    """A LIKE pattern containing `text` literally (% and _ typed by the user match themselves)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filed_in(year):
+    """Condition: the unit filed a group or a team in the year."""
+    return or_(exists().where(QcGroupFiling.unit_id == Unit.id, QcGroupFiling.year == year),
+               exists().where(TeamFiling.unit_id == Unit.id, TeamFiling.year == year))
+
+
+def unit_options(year, text, limit=UNIT_OPTIONS):
+    """Up to `limit` units that filed in the year whose name or credit code contains `text` (one query)."""
+    text = normalize_text(text or "")[:200]
+    if not text:
+        return []
+    pattern = _like(text)
     return db.session.execute(
-        db.select(Unit.id, Unit.name).where(Unit.id.in_(db.select(ids.c.unit_id))).order_by(Unit.name)).all()
+        db.select(Unit.id, Unit.name, Unit.credit_code)
+        .where(or_(Unit.name.ilike(pattern, escape="\\"),
+                   Unit.credit_code.ilike(pattern.upper(), escape="\\")),
+               _filed_in(year))
+        .order_by(Unit.name, Unit.id).limit(limit)).all()
+
+
+def unit_filter_label(filters):
+    """(label, error) of the unit filter: the chosen unit's name, or why the typed text filters nothing."""
+    if filters.unit:
+        name = db.session.scalar(db.select(Unit.name).where(Unit.id == filters.unit))
+        return (name, "") if name else (filters.unit_q, "所选申报单位不存在，请重新输入并从候选中选择。")
+    if filters.unit_q:
+        exact = _exact_unit_ids(filters.unit_q).subquery()
+        found = db.session.scalar(db.select(func.count()).select_from(exact))
+        if not found:
+            return filters.unit_q, f"没有名称或统一社会信用代码为“{filters.unit_q}”的申报单位，请从输入时出现的候选中选择。"
+    return filters.unit_q, ""

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Notice, NoticeAttachment, StoredFile
 from app.models.base import utcnow
 from app.services import audit
+from app.services.unit_admin import paginate
 from app.services.validators import normalize_text
 
 PURPOSE = "notice"
@@ -39,7 +40,7 @@ def list_notices(page=1, per_page=20):
     """Every notice, newest first, attachments loaded in one extra query."""
     select = (db.select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc())
               .options(db.selectinload(Notice.attachments).joinedload(NoticeAttachment.file)))
-    return db.paginate(select, page=page, per_page=per_page, error_out=False)
+    return paginate(select, page, per_page)
 
 
 def published_notices(limit=10):

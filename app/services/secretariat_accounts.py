@@ -10,6 +10,7 @@ from app.models.user import ROLE_SECRETARIAT
 from app.services import audit
 from app.services.passwords import hash_password
 from app.services.sessions import end_all_sessions
+from app.services.unit_admin import paginate
 from app.services.validators import USERNAME_RE, normalize_text
 
 
@@ -25,11 +26,14 @@ class AccountForm:
     errors: dict = field(default_factory=dict)
 
 
-def list_accounts():
-    """Every secretariat account, enabled first, then by login name."""
-    return db.session.execute(
-        db.select(User).where(User.role == ROLE_SECRETARIAT)
-        .order_by(User.is_enabled.desc(), User.username)).scalars().all()
+PER_PAGE = 30
+
+
+def list_accounts(page=1, per_page=None):
+    """One page of secretariat accounts, enabled first, then by login name (two queries)."""
+    select = (db.select(User).where(User.role == ROLE_SECRETARIAT)
+              .order_by(User.is_enabled.desc(), User.username, User.id))
+    return paginate(select, page, per_page or PER_PAGE)
 
 
 def get_or_404(user_id):

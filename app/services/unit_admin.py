@@ -13,7 +13,17 @@ from app.services.sessions import end_all_sessions
 from app.services.validators import normalize_text
 
 PER_PAGE = 20
+DETAIL_PER_PAGE = 20  # invitations, change requests and change history on a unit's detail page
+MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside the database's integer range
 ACCOUNT_FILTERS = {"enabled": "正常", "disabled": "已停用"}
+
+
+def paginate(select, page, per_page):
+    """db.paginate for the secretariat's lists: any page number works, past the end shows the last page."""
+    pagination = db.paginate(select, page=min(max(1, page), MAX_PAGE), per_page=per_page, error_out=False)
+    if pagination.page > pagination.pages > 0:
+        pagination = db.paginate(select, page=pagination.pages, per_page=per_page, error_out=False)
+    return pagination
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ def search_units(filters, page=1, per_page=PER_PAGE):
         select = select.where(Unit.industry_code == filters.industry)
     if filters.account:
         select = select.where(User.is_enabled.is_(filters.account == "enabled"))
-    return db.paginate(select, page=page, per_page=per_page, error_out=False)
+    return paginate(select, page, per_page)
 
 
 def get_unit_or_404(unit_id):
@@ -93,22 +103,25 @@ def filings_per_year(unit_id):
     return dict(sorted(result.items(), reverse=True))
 
 
-def unit_detail(unit_id):
-    """Everything the detail page shows about a unit."""
+def _paged(select, page):
+    """One page of a detail list."""
+    return paginate(select, page, DETAIL_PER_PAGE)
+
+
+def unit_detail(unit_id, inv_page=1, req_page=1, log_page=1):
+    """Everything the detail page shows about a unit; each list is paged (two queries each)."""
     unit = get_unit_or_404(unit_id)
     return {
         "unit": unit,
-        "change_requests": db.session.execute(
+        "change_requests": _paged(
             db.select(UnitChangeRequest).where(UnitChangeRequest.unit_id == unit.id)
-            .order_by(UnitChangeRequest.created_at.desc())).scalars().all(),
-        "change_logs": db.session.execute(
+            .order_by(UnitChangeRequest.created_at.desc(), UnitChangeRequest.id.desc()), req_page),
+        "change_logs": _paged(
             db.select(UnitChangeLog).where(UnitChangeLog.unit_id == unit.id)
-            .order_by(UnitChangeLog.created_at.desc(), UnitChangeLog.id.desc()).limit(200)).scalars().all(),
-        "invitations": db.session.execute(
+            .order_by(UnitChangeLog.created_at.desc(), UnitChangeLog.id.desc()), log_page),
+        "invitations": _paged(
             db.select(Invitation).where(Invitation.unit_id == unit.id)
-            .order_by(Invitation.created_at.desc()).limit(200)).scalars().all(),
-        "invitation_count": db.session.scalar(
-            db.select(func.count()).select_from(Invitation).where(Invitation.unit_id == unit.id)),
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc()), inv_page),
         "filings": filings_per_year(unit.id),
     }
 

@@ -89,3 +89,20 @@ def test_account_list_query_count_does_not_grow(admin_client, make, count_querie
         text = admin_client.get("/admin/accounts").text
     assert "clerk07" in text and text.count("已停用") >= 4
     assert len(many) == len(few)
+
+
+def test_account_list_pages(admin_client, make, monkeypatch, count_queries):
+    from app.services import secretariat_accounts
+    monkeypatch.setattr(secretariat_accounts, "PER_PAGE", 3)
+    with count_queries() as few:
+        admin_client.get("/admin/accounts")
+    for i in range(6):
+        make.secretariat(username=f"clerk{i:02d}")
+    with count_queries() as many:
+        first = admin_client.get("/admin/accounts").text
+    assert len(many) == len(few)
+    assert "共 7 条，第 1/3 页" in first and "clerk00" in first and "clerk05" not in first
+    assert 'href="/admin/accounts?page=2#account-list"' in first
+    second = admin_client.get("/admin/accounts?page=2").text
+    assert "clerk05" in second and "clerk00" not in second
+    assert "第 3/3 页" in admin_client.get("/admin/accounts?page=50").text

@@ -62,3 +62,50 @@ def test_audit_list_query_count_does_not_grow(app, admin_client, count_queries):
         text = admin_client.get("/admin/audit").text
     assert "条目119" in text and "共 121 条" in text
     assert len(many) == len(few)
+
+
+def test_the_orm_refuses_to_change_or_delete_audit_rows(app, make):
+    from sqlalchemy import delete, update
+
+    from app.models.system import AuditLogImmutable
+    _entry(app, action="unit.approve", summary="审核通过：扬子石化", actor_name="丁士育")
+    with app.app_context():
+        entry = db.session.execute(db.select(AuditLog)).scalar_one()
+        entry.summary = "改过的"
+        with pytest.raises(AuditLogImmutable):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.execute(db.select(AuditLog)).scalar_one())
+        with pytest.raises(AuditLogImmutable):
+            db.session.flush()
+        db.session.rollback()
+        for statement in (update(AuditLog).values(summary="x"), delete(AuditLog),
+                          AuditLog.__table__.delete(), AuditLog.__table__.update().values(ip="1.1.1.1")):
+            with pytest.raises(AuditLogImmutable):
+                db.session.execute(statement)
+            db.session.rollback()
+        assert db.session.execute(db.select(AuditLog.summary)).scalar_one() == "审核通过：扬子石化"
+        # Adding entries still works, and so does reading them and touching other tables.
+        db.session.add(AuditLog(action="x", summary="新记录"))
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditLog)) == 2
+
+
+def test_deleting_a_user_still_clears_the_actor(app, make):
+    from app.models import User
+    clerk = make.secretariat()
+    _entry(app, action="x", summary="由将被删除的账号记录", actor_id=clerk.id, actor_name="丁士育")
+    with app.app_context():
+        db.session.delete(db.session.get(User, clerk.id))
+        db.session.commit()
+        entry = db.session.execute(db.select(AuditLog)).scalar_one()
+        assert entry.actor_id is None and entry.actor_name == "丁士育"
+
+
+def test_reversed_date_range_and_late_page_are_explained(app, admin_client):
+    _entry(app, action="unit.approve", summary="审核通过：扬子石化", created_at=datetime(2024, 3, 1, 2, 0))
+    text = admin_client.get("/admin/audit?date_from=2024-03-05&date_to=2024-03-01",
+                            headers={"HX-Request": "true"}).text
+    assert "开始日期不能晚于结束日期" in text
+    assert "开始日期不能晚于结束日期" not in admin_client.get("/admin/audit?date_from=2024-03-01").text
+    assert "扬子石化" in admin_client.get("/admin/audit?page=7").text

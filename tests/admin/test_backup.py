@@ -194,3 +194,28 @@ def test_backup_keep_prunes_old_archives(app, tmp_path):
     left = sorted(p.name for p in out.glob("qc-backup-*.tar.gz"))
     assert len(left) == 2 and "qc-backup-20240103-000000.tar.gz" in left
     assert "qc-backup-20240102-000000.tar.gz" not in left and "qc-backup-20240101-000000.tar.gz" not in left
+
+
+def test_a_file_written_during_the_backup_cannot_break_the_restore(app, empty_instance, tmp_path, monkeypatch):
+    """An upload still being written (its row not committed yet) grows right after the backup lists it:
+    the archive and its manifest must agree about it, so the restore goes through."""
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    growing = upload_dir / "growing-upload.bin"
+    growing.write_bytes(b"first half ")
+    listed = backup._upload_files
+
+    def listing_then_writer_appends():
+        for rel, path in listed():
+            yield rel, path
+            if path == growing:
+                with open(path, "ab") as fh:
+                    fh.write(b"second half")
+
+    monkeypatch.setattr(backup, "_upload_files", listing_then_writer_appends)
+    with app.app_context():
+        archive = backup.create_backup(tmp_path / "b")
+    result = empty_instance.test_cli_runner().invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    restored = Path(empty_instance.config["UPLOAD_DIR"]) / "growing-upload.bin"
+    assert restored.read_bytes() == b"first half "

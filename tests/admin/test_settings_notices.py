@@ -127,3 +127,13 @@ def test_missing_notice_is_404(admin_client):
     assert admin_client.get("/admin/notices/999").status_code == 404
     assert admin_client.post("/admin/notices/999/delete").status_code == 404
     assert admin_client.application.test_client().get("/notices/attachments/999").status_code == 404
+
+
+def test_chosen_attachments_are_not_lost_silently(admin_client):
+    response = admin_client.post("/admin/notices/new",
+                                 data={"title": "", "body": "正文保留",
+                                       "attachments": _files("附件1.docx", "附件2.xlsx")},
+                                 content_type="multipart/form-data", headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "请填写标题" in response.text and "正文保留" in response.text
+    assert 'id="e-attachments">所选的2个附件尚未保存，请更正上面的项目后重新选择附件。' in response.text

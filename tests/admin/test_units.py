@@ -116,3 +116,37 @@ def test_actions_on_a_missing_unit_are_404(admin_client, action):
 def test_actions_need_csrf(admin_client, make):
     unit = make.unit()
     assert admin_client.post(f"/admin/units/{unit.id}/disable", csrf=False).status_code == 400
+
+
+def test_detail_lists_page_and_query_count_does_not_grow(app, admin_client, make, count_queries):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from app.extensions import db
+    from app.models import Invitation, UnitChangeLog
+    unit = make.unit(name="集团化工有限公司")
+    make.invitation(unit, enterprise_name="最早的企业", created_at=datetime(2025, 1, 1))
+    with count_queries() as few:
+        admin_client.get(f"/admin/units/{unit.id}")
+    start = datetime(2026, 1, 1)
+    with app.app_context():
+        db.session.execute(insert(Invitation), [
+            dict(unit_id=unit.id, enterprise_name=f"下属企业{i:03d}", contact="李四", email=f"e{i}@example.com",
+                 phone="13800000000", created_at=start + timedelta(minutes=i)) for i in range(44)])
+        db.session.execute(insert(UnitChangeLog), [
+            dict(unit_id=unit.id, field="联系人", old_value=f"旧{i}", new_value=f"新{i}",
+                 created_at=start + timedelta(minutes=i)) for i in range(25)])
+        db.session.commit()
+    with count_queries() as many:
+        first = admin_client.get(f"/admin/units/{unit.id}").text
+    assert len(many) == len(few)
+    assert "邀请的企业（45）" in first and "下属企业043" in first and "最早的企业" not in first
+    assert "共 45 条，第 1/3 页" in first and "共 25 条，第 1/2 页" in first
+    # Each list pages on its own; htmx swaps only that section and the other lists keep their page.
+    url = f"/admin/units/{unit.id}?inv_page=2"
+    assert f'href="{url}#unit-invitations"' in first and 'hx-select="#unit-invitations"' in first
+    third = admin_client.get(f"/admin/units/{unit.id}?inv_page=3&log_page=2").text
+    assert "最早的企业" in third and "共 45 条，第 3/3 页" in third and "共 25 条，第 2/2 页" in third
+    assert f"/admin/units/{unit.id}?inv_page=2&amp;log_page=2" in third
+    assert "共 45 条，第 3/3 页" in admin_client.get(f"/admin/units/{unit.id}?inv_page=99").text

@@ -93,10 +93,33 @@ def test_overview_export_audit_and_accounts_pages(app, page, new_page, make, log
     unit = make.unit(name="上海石化股份有限公司", province_code="31")
     make.group(unit, year=2025, group_name="=1+1 攻关QC小组")
     make.team(unit, year=2025, team_name="催化裂化一班")
+    other = make.unit(name="上海华谊集团", province_code="31")
+    make.group(other, year=2025, group_name="华谊QC小组")
     clerk = make.secretariat(username="ding01", display_name="丁士育")
     login_browser(page, clerk)
     page.goto(page.base_url + "/admin/filings?year=2025")
-    assert page.locator("#filing-total").inner_text() == "2"
+    assert page.locator("#filing-total").inner_text() == "3"
+    # The unit filter: type part of the name, choose the candidate, the table filters by that unit only.
+    page.fill("#unit-q", "石化")
+    page.locator("[data-unit-option]").first.wait_for()
+    expect(page.locator("#unit-q")).to_have_attribute("aria-expanded", "true")
+    assert page.locator("[data-unit-option]").count() == 1
+    screenshot(page, "filings-unit-candidates")
+    page.locator("[data-unit-option]").first.click()
+    expect(page.locator("#filing-total")).to_have_text("2")
+    assert page.input_value("#unit-q") == "上海石化股份有限公司"
+    assert f"unit={unit.id}" in page.url
+    assert page.locator("#unit-options li").count() == 0
+    assert page.get_attribute("#unit-q", "aria-expanded") == "false"
+    # Clearing the box shows every unit again; changing the year alone refreshes the table.
+    page.fill("#unit-q", "")
+    expect(page.locator("#filing-total")).to_have_text("3")
+    page.fill("input[name=year]", "2024")
+    page.locator("input[name=year]").dispatch_event("change")
+    expect(page.locator("#filing-total")).to_have_text("0")
+    page.fill("input[name=year]", "2025")
+    page.locator("input[name=year]").dispatch_event("change")
+    expect(page.locator("#filing-total")).to_have_text("3")
     page.select_option("select[name=kind]", "team")
     expect(page.locator("#filing-total")).to_have_text("1")
     assert "kind=team" in page.url
@@ -128,4 +151,22 @@ def test_overview_export_audit_and_accounts_pages(app, page, new_page, make, log
         phone.goto(phone.base_url + path)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
     screenshot(phone, "notices-phone")
+    phone.goto(phone.base_url + "/admin/filings?year=2025")
+    phone.fill("#unit-q", "上海")
+    expect(phone.locator("[data-unit-option]")).to_have_count(2)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "filings-unit-phone")
+    phone.locator("[data-unit-option]", has_text="上海华谊集团").click()
+    expect(phone.locator("#filing-total")).to_have_text("1")
+    # Enter with one candidate on screen chooses it; Enter on a partial name alone explains itself.
+    phone.fill("#unit-q", "石化股份")
+    expect(phone.locator("[data-unit-option]")).to_have_count(1)
+    phone.press("#unit-q", "Enter")
+    expect(phone.locator("#filing-total")).to_have_text("2")
+    assert phone.input_value("#unit-q") == "上海石化股份有限公司"
+    phone.fill("#unit-q", "上海")
+    expect(phone.locator("[data-unit-option]")).to_have_count(2)
+    phone.press("#unit-q", "Enter")
+    expect(phone.locator("#unit-filter-error")).to_contain_text("没有名称或统一社会信用代码为“上海”的申报单位")
+    assert phone.watcher.errors == []
     assert phone.watcher.errors == []

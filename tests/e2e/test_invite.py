@@ -142,7 +142,16 @@ def test_invite_file_by_link_and_see_live_counts(page, new_page, make, login_bro
     # the deliberate invalid entry logs its 422 (swapped as the form's errors); nothing else may appear
     assert [e for e in page.watcher.errors if "status of 422" not in e] == []
     page.set_viewport_size({"width": 375, "height": 740})
+    page.locator("#invite-dialog button", has_text="关闭").click()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # On a phone each enterprise is a card: every action is on screen, nothing scrolls sideways in the table.
+    actions = page.locator("#invite-table tbody tr").first.locator(".invite-actions a")
+    expect(actions).to_have_count(4)
+    for i in range(4):
+        box = actions.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert page.evaluate("document.querySelector('.invite-table-wrap').scrollWidth"
+                         " <= document.querySelector('.invite-table-wrap').clientWidth")
     _shot(screenshot, page, "unit-page-phone")
     assert phone.watcher.errors == []
 

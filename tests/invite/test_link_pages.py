@@ -246,3 +246,50 @@ def test_link_of_a_disabled_unit_stops_and_accepts_nothing(client, make, invite,
     posted = client.post(inv.path("group") + "/add", headers=HX, data=dict(GROUP_DATA, submission_key=key))
     assert posted.status_code in (403, 404, 410)
     assert _groups(app) == []
+
+
+def _bulk_link_groups(app, unit, inv, year, count, start=0):
+    from sqlalchemy import insert
+
+    from tests.admin.conftest import group_rows
+    with app.app_context():
+        db.session.execute(insert(QcGroupFiling), group_rows([unit.id], year, count, start=start,
+                                                              invitation_id=inv.id))
+        db.session.commit()
+
+
+def test_link_list_pages_keep_their_place(client, make, invite, app, open_year, count_queries):
+    unit = make.unit()
+    inv = invite(unit, name="燕山石化")
+    _bulk_link_groups(app, unit, inv, open_year, 1)
+    with count_queries() as few:
+        client.get(inv.path("group"))
+    _bulk_link_groups(app, unit, inv, open_year, 44, start=1)  # 45 records: three pages of 20
+    with count_queries() as many:
+        first = client.get(inv.path("group")).get_data(as_text=True)
+    assert len(many) == len(few)
+    assert "第 1/3 页" in first and "（共45个）" in first
+    # The pager works with htmx (the list alone, address kept in history) and without (anchor to the list).
+    assert f'href="{inv.path("group")}?page=2#link-list"' in first
+    assert f'hx-get="{inv.path("group")}/list?page=2"' in first
+    assert f'hx-push-url="{inv.path("group")}?page=2"' in first
+    second = client.get(inv.path("group") + "/list?page=2", headers=HX).get_data(as_text=True)
+    assert "<html" not in second and "第 2/3 页" in second
+    assert '<td class="num" data-label="序号">21</td>' in second
+    # The list refreshes itself at the page being read when more is filed.
+    assert f'hx-get="{inv.path("group")}/list?page=2"' in second.split(">", 1)[0]
+    # A page past the end (records deleted meanwhile) shows the last page, not an empty list.
+    late = client.get(inv.path("group") + "/list?page=9", headers=HX).get_data(as_text=True)
+    assert "第 3/3 页" in late and "尚未登记备案" not in late
+    # Without htmx the list URL leads to the page at that list page (no half-rendered page).
+    response = client.get(inv.path("group") + "/list?page=2")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{inv.path('group')}?page=2#link-list")
+    assert "第 2/3 页" in client.get(inv.path("group") + "?page=2").get_data(as_text=True)
+
+
+def test_hostile_page_numbers_on_the_link_list(client, make, invite):
+    inv = invite(make.unit())
+    for value in (str(2 ** 63), "-5", "0", "abc"):
+        assert client.get(f"{inv.path('group')}?page={value}").status_code == 200
+        assert client.get(f"{inv.path('group')}/list?page={value}", headers=HX).status_code == 200

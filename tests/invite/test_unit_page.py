@@ -51,7 +51,7 @@ def test_add_puts_the_new_row_at_the_top(client, auth, make, app):
         assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="invite-panel"' in html
-    names = re.findall(r'<td class="invite-name">(\S+)', html)
+    names = re.findall(r'<td class="invite-name" data-label="企业名称">(\S+)', html)
     assert names == ["企业2", "企业1"]
     assert 'class="is-new"' in html
     with app.app_context():
@@ -107,15 +107,15 @@ def test_search_and_pagination(client, auth, make, invite):
     auth.login(client, unit.user)
     html = client.get("/invite/?q=搜索0", headers=HX).get_data(as_text=True)
     assert html.startswith('<div id="invite-table"')
-    assert len(re.findall(r'<td class="invite-name">', html)) == 10
+    assert len(re.findall(r'<td class="invite-name" data-label="企业名称">', html)) == 10
     html = client.get("/invite/?q=%25_", headers=HX).get_data(as_text=True)
-    assert re.findall(r'<td class="invite-name">(\S+)', html) == ["100%_特殊"]
+    assert re.findall(r'<td class="invite-name" data-label="企业名称">(\S+)', html) == ["100%_特殊"]
     page1 = client.get("/invite/").get_data(as_text=True)
-    assert len(re.findall(r'<td class="invite-name">', page1)) == 20
+    assert len(re.findall(r'<td class="invite-name" data-label="企业名称">', page1)) == 20
     assert "第1/2页" in page1
     page2 = client.get("/invite/?page=2").get_data(as_text=True)
-    assert len(re.findall(r'<td class="invite-name">', page2)) == 4
-    assert '<td class="num">21</td>' in page2
+    assert len(re.findall(r'<td class="invite-name" data-label="企业名称">', page2)) == 4
+    assert '<td class="num" data-label="序号">21</td>' in page2
     assert "没有名称包含“无此企业”的被邀企业" in client.get("/invite/?q=无此企业").get_data(as_text=True)
 
 

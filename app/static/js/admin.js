@@ -8,6 +8,65 @@
     for (var i = 0; i < boxes.length; i++) { boxes[i].scrollLeft = boxes[i].scrollWidth; }
   }
 
+  // 备案总览 unit filter: typing forgets the chosen unit; choosing a candidate filters by its id at once.
+  function closeUnitOptions() {
+    var box = document.getElementById("unit-options");
+    if (box) { box.innerHTML = ""; }
+    var input = document.getElementById("unit-q");
+    if (input) { input.setAttribute("aria-expanded", "false"); }
+  }
+
+  function submitFilter(input) {
+    if (input.form) { input.form.requestSubmit(); }
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "unit-q") { return; }
+    var id = document.getElementById("unit-id");
+    if (id && id.value) { id.value = ""; }
+    if (!event.target.value.trim()) { closeUnitOptions(); submitFilter(event.target); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest ? event.target.closest("[data-unit-option]") : null;
+    if (!option) {
+      if (!event.target.closest || !event.target.closest(".unit-picker")) { closeUnitOptions(); }
+      return;
+    }
+    event.preventDefault();
+    var input = document.getElementById("unit-q");
+    document.getElementById("unit-id").value = option.getAttribute("data-unit-option");
+    input.value = option.getAttribute("data-unit-name");
+    closeUnitOptions();
+    submitFilter(input);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var inPicker = event.target.closest && event.target.closest(".unit-picker");
+    if (!inPicker) { return; }
+    if (event.key === "Escape") { closeUnitOptions(); return; }
+    if (event.key === "Enter" && event.target.id === "unit-q") {
+      // Enter with a single candidate on screen chooses it (rather than filtering by the partial text).
+      var only = inPicker.querySelectorAll("[data-unit-option]");
+      if (only.length === 1) { event.preventDefault(); only[0].click(); }
+      return;
+    }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var links = Array.prototype.slice.call(inPicker.querySelectorAll("[data-unit-option]"));
+      if (!links.length) { return; }
+      event.preventDefault();
+      var at = links.indexOf(document.activeElement);
+      var next = event.key === "ArrowDown" ? Math.min(at + 1, links.length - 1) : at - 1;
+      (next < 0 ? document.getElementById("unit-q") : links[next]).focus();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id !== "unit-options") { return; }
+    var input = document.getElementById("unit-q");
+    if (input) { input.setAttribute("aria-expanded", event.target.querySelector("[data-unit-option]") ? "true" : "false"); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { scrollChartsToEnd(document); });
   document.addEventListener("htmx:afterSwap", function (event) { scrollChartsToEnd(event.target); });
 })();
