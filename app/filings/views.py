@@ -58,7 +58,8 @@ def register_filing_views(bp, kind):
                 abort(404)
         query = service.filings_query(kind, unit, period.year, **filters)
         pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                                 error_out=False, max_per_page=PER_PAGE)
+                                 error_out=False, max_per_page=PER_PAGE, count=False)
+        pagination.total = db.session.scalar(service.count_query(query))
         enterprises = service.enterprise_names(kind, unit, period.year)
         context = common(period, pagination=pagination, filters=filters, invitation=invitation,
                          enterprises=enterprises, stat=service.get_year_stat(unit, period.year),

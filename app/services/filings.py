@@ -15,7 +15,8 @@ API used by the unit pages (groups/teams) and by the invitation-link pages:
 - ``assert_filing_open(period=None, year=None)`` raises ``FilingClosed`` (“备案已截止…”) when the deadline
   has passed (or ``year`` is not the open year); ``filing_closed_message(period)`` gives the text.
 - ``filings_query(kind, unit, year, *, invitation_id=None, enterprise=None, search=None)`` → a SELECT of
-  the model, newest first (use ``db.paginate``); ``get_filing_or_404(kind, unit, filing_id)``.
+  the model, newest first (use ``db.paginate``; ``count_query(query)`` is its cheaper count);
+  ``get_filing_or_404(kind, unit, filing_id)``.
 - ``enterprise_summary(kind, unit, year, invitation_id=None)`` → rows (enterprise_name, records, members),
   ``enterprise_names(kind, unit, year)`` → sorted names,
   and ``count_by_invitation(kind, unit, year)`` → {invitation_id: count} in one query.
@@ -196,9 +197,21 @@ def filings_query(kind, unit, year, *, invitation_id=None, enterprise=None, sear
         query = query.where(model.enterprise_name == enterprise)
     if search:
         pattern = _like(search.strip())
-        query = query.where(or_(model.enterprise_name.ilike(pattern, escape="\\"),
-                                getattr(model, NAME_FIELDS[kind]).ilike(pattern, escape="\\")))
+        name_col = getattr(model, NAME_FIELDS[kind])
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE already ignores ASCII case (its lower() knows no more than ASCII either), and
+            # ilike's lower(column) on every row made the search about 2x slower
+            match = or_(model.enterprise_name.like(pattern, escape="\\"), name_col.like(pattern, escape="\\"))
+        else:
+            match = or_(model.enterprise_name.ilike(pattern, escape="\\"), name_col.ilike(pattern, escape="\\"))
+        query = query.where(match)
     return query.order_by(model.id.desc())
+
+
+def count_query(query):
+    """SELECT count(*) with the WHERE of a filings_query: no subquery of every column, so SQLite can
+    count over a covering index (the search counted ~2x faster with 50,000 rows)."""
+    return query.with_only_columns(func.count()).order_by(None)
 
 
 def get_filing_or_404(kind, unit, filing_id):

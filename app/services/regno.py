@@ -35,7 +35,8 @@ def reserve(kind, year, count=1):
         session.execute(_ENSURE_ROW, params)
         last = session.execute(_BUMP, params).scalar()
     first = last - count + 1
-    return [format_reg_no(prefix, year, value) for value in range(first, last + 1)]
+    head = f"{prefix}-{year}-"  # as format_reg_no, without a call per number (10,000 in an import)
+    return [f"{head}{value:06d}" for value in range(first, last + 1)]
 
 
 def next_reg_no(kind, year):

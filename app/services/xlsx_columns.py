@@ -6,6 +6,7 @@ So each column is first cleaned with one list comprehension that accepts the ord
 marks anything else SLOW; only the SLOW cells go through the full cleaners of filing_fields, which
 also produce the Chinese messages. Both paths give the same value for the same input.
 """
+import re
 from datetime import date, datetime, timedelta
 
 from app.services.filing_fields import (
@@ -24,6 +25,10 @@ class _Slow:
 
 SLOW = _Slow()
 _fullwidth = FULLWIDTH_ALNUM_RE.search
+# EMAIL_RE applied to each line of the column's values joined by line breaks
+_EMAIL_LINE_RE = re.compile(EMAIL_RE.pattern, re.MULTILINE)
+# the whole value (EMAIL_RE.match would also accept a trailing line break, which the cleaner strips)
+_email_full = re.compile(EMAIL_RE.pattern.strip("^$")).fullmatch
 
 
 def _halfwidth(text):
@@ -62,14 +67,76 @@ def fast_column(spec, values):
             v.__class__ is bool for v in distinct):
         keys = list(distinct)
         table = dict(zip(keys, _fast_column(spec, keys)))
-        return [table[v] for v in values]
+        return list(map(table.__getitem__, values))
     return _fast_column(spec, values)
+
+
+def _joined(values):
+    """The column's values joined by NUL when every one is a string (else None): one C-level scan of
+    the joined text answers "does any value hold X" for the whole column."""
+    try:
+        return "\x00".join(values)
+    except TypeError:  # numbers or empty cells among the values
+        return None
+
+
+def _plain_text_column(kind, values, blank, n):
+    """The text/name fast path for a column of strings with no full-width letters/digits anywhere (and,
+    for names, no tab, line break or double space anywhere): only strip, length and suffix are left
+    per value, with the same result as the per-value path below. None when the column is not like that."""
+    joined = _joined(values)
+    if joined is None or _fullwidth(joined):
+        return None
+    if kind == "text":
+        return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n else SLOW) for v in values]
+    if "  " in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+        return None
+    if kind == "team_name":
+        ends = TEAM_NAME_SUFFIXES
+        return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n and t.endswith(ends) else SLOW)
+                for v in values]
+    return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n else SLOW) for v in values]
+
+
+def _plain_email_column(values, n):
+    """Every value a valid ASCII address within `n` characters (the usual column): all lowered at once.
+    None when any value is not (empty, non-ASCII, a line break inside, not an address)."""
+    joined = _joined(values)
+    if (joined is None or not joined.isascii() or "\n" in joined or joined.count("\x00") != len(values) - 1
+            or max(map(len, values)) > n):
+        return None
+    lines = joined.replace("\x00", "\n")
+    if len(_EMAIL_LINE_RE.findall(lines)) != len(values):
+        return None
+    return lines.lower().split("\n")
+
+
+def _numeric_mobile_column(values):
+    """A column of phone numbers all stored as whole numbers in 13000000000..19999999999 (Excel's habit):
+    converted with C-level maps. None when the column is anything else."""
+    classes = set(map(type, values))
+    if classes == {float}:
+        if not all(map(float.is_integer, values)):
+            return None
+    elif classes != {int}:
+        return None
+    if min(values) < 13_000_000_000 or max(values) > 19_999_999_999:
+        return None
+    return list(map(str, map(int, values)))
 
 
 def _fast_column(spec, values):
     blank = SLOW if spec.required else None
     kind = spec.type
     n = spec.max_len
+    if kind in ("name", "team_name", "text") and len(values) > 64:
+        cleaned = _plain_text_column(kind, values, blank, n)
+        if cleaned is not None:
+            return cleaned
+    if kind == "email" and len(values) > 64:
+        cleaned = _plain_email_column(values, n)
+        if cleaned is not None:
+            return cleaned
     if kind in ("name", "team_name"):
         ends = TEAM_NAME_SUFFIXES if kind == "team_name" else ("",)
         return [blank if (v == "" or v is None) else (
@@ -93,6 +160,10 @@ def _fast_column(spec, values):
             v.date() if (v.__class__ is datetime and low_dt <= v <= high_dt) else (
                 v if (v.__class__ is date and low <= v <= high) else (
                     _iso_date(v, low, high) if v.__class__ is str else SLOW))) for v in values]
+    if kind == "mobile" and len(values) > 64:
+        cleaned = _numeric_mobile_column(values)
+        if cleaned is not None:
+            return cleaned
     if kind == "mobile":
         return [blank if (v == "" or v is None) else (
             str(int(v)) if (v.__class__ in (float, int) and 13_000_000_000 <= v <= 19_999_999_999
@@ -105,7 +176,7 @@ def _fast_column(spec, values):
                 for v in values]
     if kind == "email":
         return [blank if (v == "" or v is None) else (
-            v.lower() if (v.__class__ is str and v.isascii() and len(v) <= n and EMAIL_RE.match(v)) else SLOW)
+            v.lower() if (v.__class__ is str and v.isascii() and len(v) <= n and _email_full(v)) else SLOW)
             for v in values]
     return [blank if (v == "" or v is None) else SLOW for v in values]
 

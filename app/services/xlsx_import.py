@@ -21,7 +21,9 @@ import re
 from contextlib import contextmanager
 import unicodedata
 from dataclasses import dataclass, field
-from operator import itemgetter
+from datetime import date
+from itertools import repeat
+from operator import sub
 
 from flask import current_app
 from python_calamine import CalamineWorkbook
@@ -151,22 +153,23 @@ def _import(kind, stream, *, unit, year, invitation, enterprise_name, source):
     except (FilingClosed, UnsafeFile) as exc:
         result.add(None, None, getattr(exc, "message", None) or str(exc))
         return result
-    records = _validate_rows(kind, rows, result, unit=unit, year=year, max_rows=max_rows,
+    columns = _validate_rows(kind, rows, result, unit=unit, year=year, max_rows=max_rows,
                              fixed_enterprise=enterprise_name,
                              default_enterprise=enterprise_name or unit.name)
     del rows
     if result.errors:
         return result
-    _insert(kind, records, unit=unit, year=year, invitation=invitation, source=source)
-    result.created = len(records)
-    audit.record(f"{kind}_filing.import", f"批量导入{year}年{KIND_LABELS[kind]}备案 {len(records)} 条",
-                 target=invitation, detail={"count": len(records), "year": year, "source": source,
+    created = _insert(kind, columns, unit=unit, year=year, invitation=invitation, source=source)
+    result.created = created
+    audit.record(f"{kind}_filing.import", f"批量导入{year}年{KIND_LABELS[kind]}备案 {created} 条",
+                 target=invitation, detail={"count": created, "year": year, "source": source,
                                             "unit_id": unit.id})
     return result
 
 
 def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise, default_enterprise):
-    """Clean every cell column by column; returns the rows to insert as tuples in insert_columns order."""
+    """Clean every cell column by column; returns the cleaned columns (lists in fields_for order, one
+    value per row), or [] when nothing may be written."""
     specs = fields_for(kind)
     header_index, columns = find_columns(kind, rows)
     if header_index is None:
@@ -176,15 +179,22 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
     if missing:
         result.add(header_index + 1, None, "缺少必填列：" + "、".join(f"「{m}」" for m in missing) + "。")
         return []
-    lines, kept = [], []
-    for line, row in enumerate(rows[header_index + 1:], start=header_index + 2):
-        rest = len(row) - row.count("") - row.count(None)
-        if rest == 0:
-            continue
-        if rest <= 3 and all(v.__class__ is str and (v == "" or v.isspace()) for v in row if v is not None):
-            continue  # only stray spaces: a blank row
-        lines.append(line)
-        kept.append(row)
+    body = rows[header_index + 1:]
+    # per row, the cells that are neither "" nor None (C-level maps: no bytecode per row)
+    filled = list(map(sub, map(sub, map(len, body), map(list.count, body, repeat(""))),
+                      map(list.count, body, repeat(None))))
+    if not body or min(filled) > 3:  # the usual file: no row can be blank, keep them all as they are
+        lines, kept = range(header_index + 2, header_index + 2 + len(body)), body
+    else:
+        lines, kept = [], []
+        for line, row, rest in zip(range(header_index + 2, header_index + 2 + len(body)), body, filled):
+            if rest == 0:
+                continue
+            if rest <= 3 and all(v.__class__ is str and (v == "" or v.isspace()) for v in row if v is not None):
+                continue  # only stray spaces: a blank row
+            lines.append(line)
+            kept.append(row)
+    del filled
     result.rows_checked = len(kept)
     if len(kept) > max_rows:
         result.add(None, None, f"文件行数超过上限（最多{max_rows}行数据），请拆分后分批导入。")
@@ -235,7 +245,7 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
     existing = _existing_keys(kind, unit.id, year)
     keys = list(zip(enterprises, group_names))
     if not bad_rows and len(set(keys)) == len(keys) and existing.isdisjoint(keys):
-        return list(zip(*cleaned_columns))  # the usual case, decided at C speed
+        return cleaned_columns  # the usual case, decided at C speed
     seen = {}
     for i, key in enumerate(keys):
         if i in bad_rows:
@@ -253,7 +263,7 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
         for line, _order, label, message in problems:
             result.add(line, label, message)
         return []
-    return list(zip(*cleaned_columns))
+    return cleaned_columns
 
 
 def _compare_key(name):
@@ -268,28 +278,41 @@ def _existing_keys(kind, unit_id, year):
     return {tuple(r) for r in rows}
 
 
-def _insert(kind, records, *, unit, year, invitation, source):
-    """One executemany INSERT of all rows (the driver's own, like the bare floor) with numbers reserved.
+def _iso_dates(column):
+    """date → "2024-03-01" (None kept) for a whole column."""
+    if None not in column:
+        return list(map(date.isoformat, column))
+    return [None if value is None else value.isoformat() for value in column]
+
+
+def _insert(kind, columns, *, unit, year, invitation, source):
+    """One executemany INSERT of all rows (the driver's own, like the bare floor) with numbers reserved;
+    `columns` are the cleaned columns in fields_for order. Returns the number of rows written.
 
     Values that are the same for every row (unit, year, source, invitation, timestamps) are written
     into the statement as literals; they are integers and our own constants, never user text.
     """
-    if not records:
-        return
+    count = len(columns[0]) if columns else 0
+    if not count:
+        return 0
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     model = MODELS[kind]
-    numbers = reserve(kind, year, len(records))
+    numbers = reserve(kind, year, count)
     names = [spec.name for spec in fields_for(kind)]
     connection = db.session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     # columns empty in every row are left to their NULL default: less to bind per row
-    keep = [i for i in range(len(names)) if any(record[i] is not None for record in records)]
-    if len(keep) < len(names):
-        getter = itemgetter(*keep)
-        names = [names[i] for i in keep]
-        records = [getter(record) if len(keep) > 1 else (getter(record),) for record in records]
-    rows = [record + (reg_no,) for record, reg_no in zip(records, numbers)]
+    keep = [i for i, column in enumerate(columns) if column.count(None) != count]
+    names = [names[i] for i in keep]
+    columns = [columns[i] for i in keep]
+    if connection.dialect.name == "sqlite":
+        # sqlite3 stores a date through its registered adapter (one Python call per value) as
+        # date.isoformat(), which is also SQLAlchemy's SQLite DATE format: convert the columns in bulk
+        specs = {spec.name: spec for spec in fields_for(kind)}
+        columns = [_iso_dates(column) if specs[name].type == "date" else column
+                   for name, column in zip(names, columns)]
+    rows = list(zip(*columns, numbers))  # the parameter tuples, built in one C pass
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     constants = {"unit_id": str(int(unit.id)), "year": str(int(year)), "source": f"'{source}'",
                  "invitation_id": str(int(invitation.id)) if invitation is not None else "NULL",
@@ -297,3 +320,4 @@ def _insert(kind, records, *, unit, year, invitation, source):
     sql = (f"INSERT INTO {model.__tablename__} ({', '.join(names + ['reg_no'] + list(constants))}) "
            f"VALUES ({', '.join([marker] * (len(names) + 1) + list(constants.values()))})")
     connection.exec_driver_sql(sql, rows)
+    return count

@@ -47,6 +47,7 @@ def test_group_import_round_trip_in_chromium(page, login_browser, make, screensh
     screenshot(page, "imported")
 
     page.get_by_role("link", name="查看列表").click()
+    page.wait_for_load_state()  # htmx has bound the search box (on a busy box typing could come first)
     assert page.locator("table.filing-table").get_by_text("浏览器二号QC小组").is_visible()
     assert page.get_by_text("QC-").count() >= 2
     page.locator("input[name=q]").fill("一号")
@@ -108,3 +109,37 @@ def test_filing_pages_on_phone_width(new_page, login_browser, make, screenshot):
         assert overflow <= 0, path
         screenshot(phone, name)
     assert phone.watcher.errors == []
+
+
+def test_import_progress_shows_while_the_upload_is_in_flight(page, login_browser, make, screenshot, tmp_path):
+    """The import request is held in the browser (page.route) until the test releases it, so the
+    indicator is checked while the upload is surely in flight — no timing guesses."""
+    unit = make.unit()
+    login_browser(page, unit.user)
+    page.goto(page.base_url + "/groups/import")
+    progress = page.locator("#import-progress")
+    expect(progress).to_be_hidden()
+    good = tmp_path / "good.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["小组名称", "手机", "课题名称", "课题类型", "成立时间", "小组长", "小组人数", "联系人"])
+    book.active.append(["进度QC小组", 13912345678, "课题", "创新型", "2024-03-01", "王五", 7, "王五"])
+    book.save(good)
+    held = []
+    page.route("**/groups/import", lambda route: held.append(route) if route.request.method == "POST"
+               else route.continue_())
+    page.locator("input[type=file]").set_input_files(str(good))
+    page.get_by_role("button", name="导入").click()
+    expect(progress).to_be_visible()
+    expect(page.get_by_role("button", name="导入")).to_be_disabled()  # hx-disabled-elt: no double submit
+    for _ in range(100):  # the route handler runs while Playwright waits; 5 s at most
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "the upload never reached the network"
+    expect(progress).to_be_visible()  # still showing: the request has not been answered
+    screenshot(page, "import-progress")
+    held[0].continue_()
+    page.locator("#import-result").wait_for()
+    assert "共导入 1 条" in page.locator("#import-result").inner_text()
+    expect(page.locator("#import-progress")).to_be_hidden()
+    assert page.watcher.errors == []

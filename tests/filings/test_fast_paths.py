@@ -1,0 +1,125 @@
+"""The speed-ups of the import and the pages give the same answers as the plain paths they shortcut."""
+from datetime import date, datetime
+
+import pytest
+from markupsafe import escape
+
+from app.extensions import db
+from app.filings import html
+from app.models import QcGroupFiling
+from app.services.filing_fields import FieldProblem, fields_for
+from app.services.xlsx_columns import SLOW, fast_column, slow_value
+from tests.filings.conftest import group_rows, upload, xlsx_bytes
+
+IMPORT = "/groups/import"
+SPECS = {spec.name: spec for spec in fields_for("group")}
+
+
+def reference(spec, values):
+    """What the per-cell cleaner says for each value (FieldProblem → SLOW, as the fast path marks it)."""
+    out = []
+    for value in values:
+        try:
+            out.append(slow_value(spec, value))
+        except FieldProblem:
+            out.append(SLOW)
+    return out
+
+
+def agree(spec, values):
+    """fast_column's cleaned values equal the full cleaner's wherever it does not defer (SLOW)."""
+    fast = fast_column(spec, values)
+    full = reference(spec, values)
+    assert len(fast) == len(values)
+    for value, got, want in zip(values, fast, full):
+        if got is not SLOW:
+            assert got == want, (value, got, want)
+    return fast
+
+
+@pytest.mark.parametrize("odd", ["ＱＣ小组", "甲  小组", "甲\t小组", " 甲小组 ", "", "   ", "x" * 200, "甲\n小组"])
+def test_name_column_fast_path_matches_the_cleaner(odd):
+    values = [f"第{i}号QC小组" for i in range(200)]
+    values[77] = odd
+    fast = agree(SPECS["group_name"], values)
+    assert fast[0] == "第0号QC小组"
+    if odd in ("ＱＣ小组", "甲  小组", "甲\t小组", "", "   ", "x" * 200, "甲\n小组"):
+        # anything unusual reaches the full cleaner (its message or its normalisation)
+        assert fast[77] is SLOW or fast[77] == slow_value(SPECS["group_name"], odd)
+
+
+def test_text_column_with_numbers_and_blanks_falls_back_to_the_per_value_path():
+    values = [f"课题{i}" for i in range(200)]
+    values[3], values[4] = 12.0, None
+    fast = agree(SPECS["topic"], values)
+    assert fast[3] is SLOW and fast[4] is SLOW  # required: a blank is a problem; a number is cleaned slowly
+
+
+def test_email_column_fast_path_lowers_and_refuses_like_the_cleaner():
+    values = [f"QC{i}@Example.com" for i in range(200)]
+    fast = agree(SPECS["email"], values)
+    assert fast[5] == "qc5@example.com"
+    for bad in ("not-an-address", "a@b.c\x00d@e.f", "", "王@例子.中国", "a@b.c\n"):
+        values = [f"qc{i}@example.com" for i in range(200)]
+        values[9] = bad
+        fast = agree(SPECS["email"], values)
+        assert len(fast) == 200  # a NUL inside a value never shifts the other rows
+        assert fast[10] == "qc10@example.com"
+
+
+def test_numeric_mobile_column_fast_path():
+    values = [13900000000.0 + i for i in range(200)]
+    assert agree(SPECS["mobile"], values)[1] == "13900000001"
+    values[50] = 13900000000.5
+    assert agree(SPECS["mobile"], values)[50] is SLOW
+    values[50] = True  # a boolean is not a phone number
+    assert agree(SPECS["mobile"], values)[50] is SLOW
+    values = [13900000000 + i for i in range(199)] + [12345]
+    assert agree(SPECS["mobile"], values)[199] is SLOW
+
+
+def test_blank_rows_are_still_skipped_when_most_rows_are_full(app, unit_client, year):
+    rows = group_rows(80)
+    rows.insert(40, {"备注": "   "})  # only stray spaces: a blank row in the middle
+    response = upload(unit_client, IMPORT, xlsx_bytes("group", rows))
+    assert response.status_code == 200, response.data.decode()[-500:]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(QcGroupFiling)) == 80
+
+
+def test_imported_dates_read_back_as_dates(app, unit_client, year):
+    rows = group_rows(70, 成立时间=datetime(2024, 3, 1), 课题注册时间="2024/4/2")
+    assert upload(unit_client, IMPORT, xlsx_bytes("group", rows)).status_code == 200
+    with app.app_context():
+        filing = db.session.scalars(db.select(QcGroupFiling).order_by(QcGroupFiling.id)).first()
+        assert filing.founded_on == date(2024, 3, 1)
+        assert filing.topic_registered_on == date(2024, 4, 2)
+        assert db.session.scalar(db.select(db.func.count()).where(
+            QcGroupFiling.founded_on == date(2024, 3, 1))) == 70  # stored in the column's own format
+
+
+class Row(tuple):
+    """(enterprise_name, records, members) like the summary query's rows."""
+
+
+def test_summary_rows_escape_every_name_even_with_line_breaks():
+    rows = [Row(("<b>甲</b>公司", 2, 10)), Row(("乙&丙\n公司", 1, 5)), Row(("丁公司", 3, 9))]
+    markup = str(html.summary_rows(rows, "/groups/"))
+    assert "<b>" not in markup and str(escape("<b>甲</b>公司")) in markup
+    assert str(escape("乙&丙\n公司")) in markup
+    assert markup.count("<tr>") == 3 and ">丁公司</a>" in markup
+    options = str(html.enterprise_options(["<x>", "a\nb", "丁公司"], "丁公司"))
+    assert "<x>" not in options and '<option value="丁公司" selected>' in options
+    assert options.count("<option") == 3
+
+
+def test_search_counts_without_a_subquery_and_ignores_ascii_case(unit_client, make, unit, year, count_queries):
+    for name in ("攻关QC小组", "节能qc小组", "安全小组"):
+        make.group(unit, year=year, group_name=name)
+    with count_queries() as statements:
+        response = unit_client.get("/groups/?q=Qc")
+    text = response.data.decode()
+    assert "攻关QC小组" in text and "节能qc小组" in text and "安全小组" not in text
+    counts = [s for s in statements if "count(" in s.lower() and "qc_group_filing" in s]
+    assert counts and all("(SELECT" not in s.upper().replace("COUNT(", "") for s in counts), counts
+    assert "共 2 条" in text
