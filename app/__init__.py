@@ -62,6 +62,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-32000")  # 32 MB: the filing indexes of a large unit stay in memory
+    cursor.execute("PRAGMA mmap_size=268435456")
     cursor.close()
 
 
