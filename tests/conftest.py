@@ -191,7 +191,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never skipped: a missing browser is an error)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The machine is shared (2 cores, both backends' servers in this process): give assertions the same
+    # 15 s as actions instead of Playwright's 5 s default, so load never turns a correct page into a failure.
+    expect.set_options(timeout=15000)
 
     executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not Path(executable).exists():
