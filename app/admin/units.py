@@ -36,21 +36,22 @@ def unit_detail(unit_id):
 @secretariat_required
 def disable_unit(unit_id):
     """Disable a unit's account; its open sessions end at once."""
-    unit = unit_admin.get_unit_or_404(unit_id)
-    if unit_admin.set_enabled(unit, False, current_user):
-        db.session.commit()
-        flash(f"已停用“{unit.name}”的账号，其登录已全部失效。", "success")
-    return htmx_redirect(url_for("admin.unit_detail", unit_id=unit.id))
+    return _set_enabled(unit_id, False, "已停用“{}”的账号，其登录已全部失效。")
 
 
 @bp.post("/units/<int:unit_id>/enable", endpoint="enable_unit")
 @secretariat_required
 def enable_unit(unit_id):
     """Enable a unit's account again."""
+    return _set_enabled(unit_id, True, "已启用“{}”的账号。")
+
+
+def _set_enabled(unit_id, enabled, message):
+    """Enable or disable a unit's account, then show its detail page again."""
     unit = unit_admin.get_unit_or_404(unit_id)
-    if unit_admin.set_enabled(unit, True, current_user):
+    if unit_admin.set_enabled(unit, enabled, current_user):
         db.session.commit()
-        flash(f"已启用“{unit.name}”的账号。", "success")
+        flash(message.format(unit.name), "success")
     return htmx_redirect(url_for("admin.unit_detail", unit_id=unit.id))
 
 

@@ -87,13 +87,18 @@ def upload_license():
     return render_template("auth/_license_field.html", **license_context(staged, key))
 
 
+def _limit_live_checks():
+    """The live checks answer at most 120 times per 10 minutes per address (429 after, counted in the DB)."""
+    if not within_limit("check", 120, 600):
+        db.session.commit()  # keep the count
+        abort(429)
+
+
 @bp.get("/register/check-name")
 def check_name():
     """检查单位名称是否存在 (live, as the user leaves the field)."""
     name = normalize_name(request.args.get("name"))
-    if not within_limit("check", 120, 600):
-        db.session.commit()
-        abort(429)
+    _limit_live_checks()
     message = registration.name_error(name)
     db.session.commit()
     return render_template("auth/_check.html", ok=message is None,
@@ -103,9 +108,7 @@ def check_name():
 @bp.get("/register/check-credit-code")
 def check_credit_code():
     """统一社会信用代码: check character, already registered, and a warning when digits 3-4 name another province."""
-    if not within_limit("check", 120, 600):
-        db.session.commit()
-        abort(429)
+    _limit_live_checks()
     code = normalize_credit_code(request.args.get("credit_code"))
     message = credit_code_error(code) if code else None
     if message is None and code and registration.credit_code_taken(code):
@@ -122,9 +125,7 @@ def check_credit_code():
 def check_username():
     """检查帐号是否可用 (live)."""
     username = normalize_text(request.args.get("username"))
-    if not within_limit("check", 120, 600):
-        db.session.commit()
-        abort(429)
+    _limit_live_checks()
     message = registration.username_error(username)
     db.session.commit()
     return render_template("auth/_check.html", ok=message is None,

@@ -3,6 +3,10 @@
 A sender claims one due row at a time with a guarded UPDATE (status and lease checked, rowcount 1),
 so any number of senders (threads, gunicorn workers, `flask send-mail`, hosts) never deliver a mail
 twice. A failed attempt is retried with growing delays; after MAIL_MAX_ATTEMPTS the mail is 失败.
+
+queue_mail() follows the project rule (flush only; the request commits). The sender functions are the
+exception on purpose: they run outside any request (thread, CLI) and each claim, delivery and result is its
+own unit of work, committed before and after talking to the SMTP server so no transaction is held open.
 """
 import logging
 import os

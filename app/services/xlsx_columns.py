@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from app.services.filing_fields import (
-    CLEANERS, EMAIL_RE, FULLWIDTH_ALNUM, FULLWIDTH_ALNUM_RE, MAX_MEMBERS, MIN_DATE, FieldProblem)
+    EMAIL_RE, FULLWIDTH_ALNUM, FULLWIDTH_ALNUM_RE, MAX_MEMBERS, MIN_DATE, FieldProblem, clean_value)
 from app.services.validators import TEAM_NAME_SUFFIXES
 
 
@@ -182,16 +182,5 @@ def _fast_column(spec, values):
 
 
 def slow_value(spec, value):
-    """The full cleaner for one cell: the value, or raises FieldProblem with the Chinese message."""
-    if value is None or value == "" or (value.__class__ is str and not value.strip()):
-        if spec.required:
-            raise FieldProblem(f"请填写{spec.label}。")
-        return None
-    cleaned = CLEANERS[spec.type](value, spec)
-    if cleaned == "" or cleaned is None:
-        if spec.required:
-            raise FieldProblem(f"请填写{spec.label}。")
-        return None
-    if cleaned.__class__ is str and len(cleaned) > spec.max_len:
-        raise FieldProblem(f"{spec.label}最多{spec.max_len}个字（现有{len(cleaned)}个）。")
-    return cleaned
+    """The full cleaner for one cell (the form's cleaner): the value, or raises FieldProblem."""
+    return clean_value(spec, value)
