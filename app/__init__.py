@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.extensions import csrf, db, login_manager, mail, migrate
+from app.core.extensions import csrf, db, login_manager, mail, migrate
 from config import CONFIGS, INSTANCE_DIR, development_secret_key, normalize_database_url
 
 
@@ -70,7 +70,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def register_extensions(app):
     """Attach the unbound extensions."""
     from app import models  # noqa: F401  (every table known to Alembic)
-    from app.services import sessions
+    from app.accounts import sessions
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
@@ -79,23 +79,22 @@ def register_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "main.index"
     login_manager.login_message = "请先登录。"
-    login_manager.session_protection = None  # sessions are server-side rows, see services/sessions.py
+    login_manager.session_protection = None  # sessions are server-side rows, see accounts/sessions.py
     login_manager.user_loader(sessions.load_user)
     login_manager.unauthorized_handler(sessions.unauthorized)
 
 
 def register_blueprints(app):
     """Register each feature's blueprint (ids in URLs are bounded to the database's integer range)."""
-    from app.routing import DatabaseIdConverter
+    from app.core.routing import DatabaseIdConverter
 
     app.url_map.converters["int"] = DatabaseIdConverter
-    from app.admin import bp as admin_bp
-    from app.auth import bp as auth_bp
-    from app.groups import bp as groups_bp
-    from app.invite import bp as invite_bp
-    from app.main import bp as main_bp
-    from app.review import bp as review_bp
-    from app.teams import bp as teams_bp
+    from app.accounts.views import bp as auth_bp
+    from app.filings.views import groups_bp, teams_bp
+    from app.invitations.views import bp as invite_bp
+    from app.main.views import bp as main_bp
+    from app.review.views import bp as review_bp
+    from app.secretariat.views import bp as admin_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -108,21 +107,21 @@ def register_blueprints(app):
 
 def register_errorhandlers(app):
     """Chinese error pages, full page or htmx fragment."""
-    from app.errors import register
+    from app.core.errors import register
 
     register(app)
 
 
 def register_security(app):
     """Security headers on every response."""
-    from app.security import register
+    from app.core.security import register
 
     register(app)
 
 
 def register_template_helpers(app):
     """Filters and globals used by the templates."""
-    from app.template_helpers import register
+    from app.core.template_helpers import register
 
     register(app)
 
@@ -135,7 +134,8 @@ def register_commands(app):
 
 
 def register_mail_sender(app):
-    """Start the background mail sender thread when configured (see services/outbox.py)."""
-    from app.services import outbox
+    """Start the background mail sender thread when configured (see core/outbox.py)."""
+    from app import housekeeping
+    from app.core import outbox
 
-    outbox.init_app(app)
+    outbox.init_app(app, housekeeping=housekeeping.run)

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from app.extensions import db
-from app.models import Industry, Province, User
-from app.services.passwords import hash_password
+from app.accounts.models import User
+from app.accounts.passwords import hash_password
+from app.core.extensions import db
+from app.core.models import Industry, Province
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -105,7 +106,7 @@ def register(app):
     @click.option("--keep", type=int, default=0, help="只保留最新的 N 份备份（0 = 全部保留）")
     def backup_command(output_dir, keep):
         """Write a consistent backup (database + uploaded files) while the system is in use."""
-        from app.services import backup
+        from app.secretariat import backup
 
         output_dir = output_dir or str(Path(current_app.instance_path) / "backups")
         try:
@@ -123,7 +124,7 @@ def register(app):
     @click.option("--force", is_flag=True, help="即使当前实例已有数据也覆盖")
     def restore_command(archive, force):
         """Restore a backup archive into an empty instance (database + uploaded files)."""
-        from app.services import backup
+        from app.secretariat import backup
 
         try:
             manifest = backup.restore_backup(archive, force=force)

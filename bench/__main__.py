@@ -164,9 +164,9 @@ def bench_export(app, unit_id, year):
     from openpyxl import Workbook
     from sqlalchemy import select
 
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.filings.xlsx.export import detail_columns, export_summary
     from app.models import QcGroupFiling, Unit
-    from app.services.xlsx_export import detail_columns, export_summary
 
     ours, bare = [], []
     with app.test_request_context():
@@ -195,7 +195,7 @@ def query_counts(app, cookie, paths):
     so it stays meaningful on a box shared with other work, where the p95 under load does not."""
     from sqlalchemy import event
 
-    from app.extensions import db
+    from app.core.extensions import db
 
     counts = {}
     client = app.test_client()
@@ -265,7 +265,7 @@ def main():
         app = make_app(db_path, instance)
         unit_id, cookie, csrf = make_unit(app)
         with app.app_context():
-            from app.services.settings import filing_period
+            from app.core.settings import filing_period
             year = filing_period().year
         print("生成测试文件（10,000 行与 50,000 行）…", flush=True)
         data10k, data50k = group_file(10_000), group_file(50_000, seed=2, enterprises=400)

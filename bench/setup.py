@@ -23,7 +23,7 @@ def make_app(db_path, instance):
     os.environ.setdefault("INSTANCE_PATH", str(instance))
     from app import create_app
     from app.commands import load_reference_data
-    from app.extensions import db
+    from app.core.extensions import db
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", SECRET_KEY=SECRET,
                      UPLOAD_DIR=str(instance / "uploads"), MAIL_SENDER_THREAD=False)
@@ -38,9 +38,9 @@ def make_unit(app):
     from flask.sessions import SecureCookieSessionInterface
     from itsdangerous import URLSafeTimedSerializer
 
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.core.tokens import hash_token, new_token
     from app.models import Unit, User, UserSession
-    from app.services.tokens import hash_token, new_token
 
     with app.app_context():
         user = User(username="benchunit", role="unit", password_hash="x", display_name="基准测试单位")

@@ -10,10 +10,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 
 from app import create_app
+from app.accounts import sessions
 from app.commands import load_reference_data
-from app.extensions import db as _db
-from app.services import sessions
-from app.services.tokens import hash_token, new_token
+from app.core.extensions import db as _db
+from app.core.tokens import hash_token, new_token
 from tests import factories
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])

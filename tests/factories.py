@@ -2,10 +2,10 @@
 import itertools
 from datetime import date
 
-from app.extensions import db
+from app.accounts.passwords import hash_password
+from app.core.extensions import db
+from app.core.validators import CREDIT_CHARSET, credit_check_char
 from app.models import Invitation, QcGroupFiling, TeamFiling, Unit, User
-from app.services.passwords import hash_password
-from app.services.validators import CREDIT_CHARSET, credit_check_char
 
 _seq = itertools.count(1)
 PASSWORD = "secret123"

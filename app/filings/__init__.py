@@ -1,1 +1,2 @@
-"""Filing forms and views shared by 小组备案, 班组备案 and the invitation-link pages (not a blueprint)."""
+"""登记备案: QC groups and teams filed per year, 注册编号, summaries, and the xlsx template, import and export.
+Blueprints ``groups`` and ``teams`` in ``views/``; the forms are shared with the invitation-link pages."""

@@ -1,4 +1,4 @@
-"""GroupFilingForm and TeamFilingForm, built from the field rules in app.services.filing_fields.
+"""GroupFilingForm and TeamFilingForm, built from the field rules in app.filings.fields.
 
 Usage: ``form = GroupFilingForm(locked_enterprise="某某公司")`` locks 企业名称 (read-only, value forced);
 ``form.validate_on_submit()`` runs the same cleaners as the xlsx import (Chinese messages);
@@ -13,7 +13,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
-from app.services.filing_fields import FieldProblem, clean_value, fields_for
+from app.filings.fields import FieldProblem, clean_value, fields_for
 
 INPUT_ATTRS = {
     "date": {"type": "date"},

@@ -1,6 +1,1 @@
-"""Home page (系统首页) and public pages."""
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from app.main import views  # noqa: E402,F401
+"""The main blueprint: the home page (系统首页) with the login box, notices and each role's first page."""

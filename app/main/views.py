@@ -1,10 +1,11 @@
 """The home page: login box and notices for visitors, a welcome page for units."""
-from flask import redirect, render_template, send_file, url_for
+from flask import Blueprint, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from app.extensions import db
-from app.main import bp
-from app.services import notices as notice_service
+from app.core import notices as notice_service
+from app.core.extensions import db
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

@@ -1,10 +1,27 @@
-"""All models, imported so that Alembic and create_all see every table."""
-from app.models.filing import QcGroupFiling, RegNoCounter, TeamFiling, UnitYearStat  # noqa: F401
-from app.models.invitation import Invitation  # noqa: F401
-from app.models.reference import Industry, Province  # noqa: F401
-from app.models.stored_file import StoredFile  # noqa: F401
-from app.models.system import (  # noqa: F401
-    AuditLog, CaptchaChallenge, Notice, NoticeAttachment, OutboxMail, RateLimitBucket, SiteSetting,
-    YearSetting)
-from app.models.unit import Unit, UnitChangeLog, UnitChangeRequest  # noqa: F401
-from app.models.user import PasswordResetToken, User, UserSession  # noqa: F401
+"""Every area's models in one place, so that Alembic and create_all see every table.
+
+Code inside an area imports its models from the area (``app.filings.models``), never from here.
+"""
+from app.accounts.models import (  # noqa: F401
+    CaptchaChallenge,
+    PasswordResetToken,
+    Unit,
+    UnitChangeLog,
+    UnitChangeRequest,
+    User,
+    UserSession,
+)
+from app.core.models import (  # noqa: F401
+    AuditLog,
+    Industry,
+    Notice,
+    NoticeAttachment,
+    OutboxMail,
+    Province,
+    RateLimitBucket,
+    SiteSetting,
+    StoredFile,
+    YearSetting,
+)
+from app.filings.models import QcGroupFiling, RegNoCounter, TeamFiling, UnitYearStat  # noqa: F401
+from app.invitations.models import Invitation, InvitationRetiredToken  # noqa: F401

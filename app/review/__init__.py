@@ -1,6 +1,1 @@
-"""成果评审."""
-from flask import Blueprint
-
-bp = Blueprint("review", __name__)
-
-from app.review import views  # noqa: E402,F401
+"""成果评审: review rounds, rubrics, 专业组, 回避, scores, results, 公示 and certificates."""

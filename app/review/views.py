@@ -1,8 +1,9 @@
-"""成果评审 (review stage; comes in a later issue)."""
-from flask import render_template
+"""The review blueprint: 成果评审, the experts' workspace (built in a later issue)."""
+from flask import Blueprint, render_template
 
-from app.permissions import role_required
-from app.review import bp
+from app.core.permissions import role_required
+
+bp = Blueprint("review", __name__)
 
 
 @bp.get("/")

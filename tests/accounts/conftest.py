@@ -6,10 +6,10 @@ import zlib
 import pytest
 from PIL import Image
 
-from app.extensions import db as _db
+from app.accounts import captcha as captcha_service
+from app.core.clock import utcnow
+from app.core.extensions import db as _db
 from app.models import CaptchaChallenge
-from app.models.base import utcnow
-from app.services import captcha as captcha_service
 from tests.factories import valid_credit_code
 
 TEST_ANSWER = "QC2024"

@@ -1,7 +1,7 @@
 """审核注册: list, filters, inline decisions with emails, change requests, change history."""
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import AuditLog, OutboxMail, Unit, UnitChangeLog, UnitChangeRequest
 from tests.accounts.conftest import staged_key, upload_license
 
@@ -288,7 +288,7 @@ def test_inline_error_redraws_only_its_row(client, clerk, make):
 
 
 def test_deciding_the_last_row_of_the_last_page_shows_the_page_before(client, clerk, make, app):
-    from app.admin.registrations import PER_PAGE
+    from app.secretariat.views.registrations import PER_PAGE
     units = [make.unit(status="pending") for _ in range(PER_PAGE + 1)]
     with app.app_context():
         last = client.get("/admin/registrations?status=pending&page=2").get_data(as_text=True)
@@ -302,7 +302,7 @@ def test_deciding_the_last_row_of_the_last_page_shows_the_page_before(client, cl
 
 
 def test_list_query_count_is_flat_across_pages_and_change_requests(client, clerk, make, count_queries, app):
-    from app.admin.registrations import PER_PAGE
+    from app.secretariat.views.registrations import PER_PAGE
     _add_change_request(app, make.unit())
     make.unit(status="pending")
     with count_queries() as few:
@@ -334,7 +334,7 @@ def _add_history(app, unit, count):
 
 
 def test_detail_history_paginates_and_its_query_count_is_flat(client, clerk, make, count_queries, app):
-    from app.admin.registrations import HISTORY_PER_PAGE
+    from app.secretariat.views.registrations import HISTORY_PER_PAGE
     unit = make.unit()
     _add_history(app, unit, 2)
     _add_change_request(app, unit)

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
+from app.accounts import services as accounts
+from app.accounts.passwords import verify_password
+from app.core.clock import utcnow
+from app.core.extensions import db
 from app.models import AuditLog, OutboxMail, PasswordResetToken, User, UserSession
-from app.models.base import utcnow
-from app.services import accounts
-from app.services.passwords import verify_password
 from tests.factories import PASSWORD
 
 
@@ -211,7 +211,7 @@ def test_forgot_password_answers_the_same_for_unknown_accounts(client, make, cap
 
 
 def test_reset_link_expires_after_30_minutes(client, make, app, ctx):
-    from app.services import password_reset
+    from app.accounts import password_reset
 
     unit = make.unit()
     with app.test_request_context():

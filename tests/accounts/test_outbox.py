@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
+from app.core import outbox
+from app.core.clock import utcnow
+from app.core.extensions import db
 from app.models import OutboxMail, Unit
-from app.models.base import utcnow
-from app.services import outbox
 
 
 @contextmanager
@@ -248,7 +248,7 @@ def test_two_senders_racing_for_the_same_rows_deliver_each_once(app, smtp_server
 
 
 def test_outbox_paginates_and_query_count_is_flat_beyond_one_page(app, client, make, auth, count_queries):
-    from app.admin.outbox import PER_PAGE
+    from app.secretariat.views.outbox import PER_PAGE
 
     auth.login(client, make.secretariat())
     queue(app, 1)

@@ -1,10 +1,10 @@
 """注册: agreement, form, license staging, live checks, duplicates, re-registration after rejection."""
 import io
 
-from app.extensions import db
+from app.accounts import registration
+from app.core.extensions import db
 from app.models import AuditLog, StoredFile, Unit, User
-from app.services import registration
-from tests.accounts.conftest import registration_data, register, staged_key, upload_license
+from tests.accounts.conftest import register, registration_data, staged_key, upload_license
 
 
 def test_agreement_page_states_the_five_tips_and_leads_to_the_form(client):
@@ -146,7 +146,7 @@ def test_post_without_csrf_token_is_refused(client, captcha_answer, files, app):
 
 def test_race_on_the_unique_index_becomes_a_form_error(app, ctx, files):
     """Two registrations that both passed the checks: the second gets a message, not a 500."""
-    from app.services import uploads
+    from app.core import uploads
 
     values, errors = None, None
     with app.test_request_context():

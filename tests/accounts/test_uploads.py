@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import StoredFile
 from tests.accounts.conftest import register, staged_key, upload_license
 

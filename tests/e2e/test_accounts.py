@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.core import outbox
+from app.core.extensions import db
 from app.models import Unit
-from app.services import outbox
 from tests.accounts.conftest import TEST_ANSWER, captcha_answer, make_png, smtp_server  # noqa: F401
 from tests.factories import valid_credit_code
 

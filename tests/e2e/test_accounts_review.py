@@ -1,7 +1,7 @@
 """Real browser, round 2: captcha on a phone, inline decisions on the 待审核 filter, PDF licenses."""
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import Unit
 from tests.accounts.conftest import PDF_BYTES, captcha_answer  # noqa: F401
 from tests.e2e.test_accounts import errors_of

@@ -1,7 +1,7 @@
 """Real browser: the secretariat's dashboard shows the numbers of the data; desktop and phone."""
 import pytest
 
-from app.services.settings import open_filing_year
+from app.core.settings import open_filing_year
 
 pytestmark = pytest.mark.e2e
 

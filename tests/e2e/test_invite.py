@@ -11,9 +11,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def invite_in_browser_db(app):
     """invite_in_browser_db(unit, name) adds an invitation through the service."""
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.invitations.services import create_invitation
     from app.models import Unit
-    from app.services.invitations import create_invitation
 
     def make_invitation(unit, name):
         with app.app_context():
@@ -198,10 +198,10 @@ def test_unit_page_search_and_delete_enterprise(page, make, login_browser, invit
 def test_phone_screens_of_stopped_links(new_page, make, app, screenshot):
     from datetime import date
 
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.core.settings import filing_period, set_open_filing_year
+    from app.invitations.services import create_invitation, link_token
     from app.models import Unit
-    from app.services.invitations import create_invitation, link_token
-    from app.services.settings import filing_period, set_open_filing_year
 
     phone = new_page(width=375, height=740, mobile=True)
     phone.goto(phone.base_url + "/invite/g/" + "x" * 43)

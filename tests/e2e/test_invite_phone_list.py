@@ -3,17 +3,17 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert
 
-from tests.admin.conftest import group_rows
+from tests.secretariat.conftest import group_rows
 from tests.e2e.test_invite import _fill_group_form, _shot
 
 pytestmark = pytest.mark.e2e
 
 
 def test_link_list_pages_on_a_phone(app, new_page, make, screenshot):
-    from app.extensions import db
+    from app.core.extensions import db
+    from app.core.settings import filing_period
+    from app.invitations import services as service
     from app.models import QcGroupFiling, Unit
-    from app.services import invitations as service
-    from app.services.settings import filing_period
 
     unit = make.unit(name="中国石化联合会测试单位")
     with app.app_context():

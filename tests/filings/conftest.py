@@ -5,7 +5,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from app.services.xlsx_template import build_template
+from app.filings.xlsx.template import build_template
 
 GROUP_ROW = {
     "企业名称": None, "小组名称": "攻关QC小组", "课题名称": "降低装置能耗", "课题类型": "创新型",
@@ -48,7 +48,7 @@ def group_rows(n, **overrides):
 @pytest.fixture
 def year():
     """The open filing year by default (next calendar year in China)."""
-    from app.services.settings import china_today
+    from app.core.settings import china_today
 
     return china_today().year + 1
 

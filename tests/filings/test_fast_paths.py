@@ -4,11 +4,11 @@ from datetime import date, datetime
 import pytest
 from markupsafe import escape
 
-from app.extensions import db
+from app.core.extensions import db
 from app.filings import html
+from app.filings.fields import FieldProblem, fields_for
+from app.filings.xlsx.columns import SLOW, fast_column, slow_value
 from app.models import QcGroupFiling
-from app.services.filing_fields import FieldProblem, fields_for
-from app.services.xlsx_columns import SLOW, fast_column, slow_value
 from tests.filings.conftest import group_rows, upload, xlsx_bytes
 
 IMPORT = "/groups/import"

@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.settings import set_open_filing_year
+from app.filings.xlsx.importer import import_filings
 from app.models import AuditLog, QcGroupFiling, RegNoCounter, TeamFiling
-from app.services.settings import set_open_filing_year
-from app.services.xlsx_import import import_filings
 from tests.filings.conftest import GROUP_ROW, TEAM_ROW, group_rows, upload, xlsx_bytes
 
 IMPORT = "/groups/import"

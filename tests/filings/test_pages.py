@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, insert, select
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.settings import set_open_filing_year
 from app.models import AuditLog, QcGroupFiling, TeamFiling, UnitYearStat
-from app.services.settings import set_open_filing_year
 
 FORM = {"enterprise_name": "中国石化测试分公司", "group_name": "攻关QC小组", "topic": "降低能耗",
         "topic_type": "创新型", "founded_on": "2024-03-01", "leader": "王五", "member_count": "7",

@@ -5,12 +5,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
+from app.core.settings import filing_period, set_open_filing_year
+from app.filings import services as service
+from app.filings.regno import reserve
+from app.filings.xlsx.guard import UnsafeFile, check_xlsx
 from app.models import Invitation, QcGroupFiling, Unit
-from app.services import filings as service
-from app.services.regno import reserve
-from app.services.settings import filing_period, set_open_filing_year
-from app.services.xlsx_guard import UnsafeFile, check_xlsx
 from tests.filings.conftest import group_rows, xlsx_bytes
 
 GROUP = {"enterprise_name": "中国石化测试分公司", "group_name": "攻关QC小组", "topic": "降低能耗",
@@ -109,7 +109,7 @@ def test_update_keeps_number_and_checks_duplicates(session_unit, year):
 
 def test_filing_year_closes_at_the_deadline_whole_day_china_time(app, session_unit, monkeypatch):
     """Year Y closes on 31 Dec of Y−1 (China time, that whole day still open)."""
-    import app.services.settings as settings
+    import app.core.settings as settings
 
     assert filing_period(today=date(2026, 12, 31)).year == 2027
     assert filing_period(today=date(2026, 12, 31)).deadline == date(2026, 12, 31)
@@ -135,8 +135,8 @@ def test_filing_year_closes_at_the_deadline_whole_day_china_time(app, session_un
 
 def test_china_today_uses_beijing_time(monkeypatch):
     """16:00 UTC on 31 December is already 1 January in China."""
-    import app.services.settings as settings
-    from app.template_helpers import CHINA
+    import app.core.settings as settings
+    from app.core.clock import CHINA
 
     utc = datetime(2026, 12, 31, 16, 0, tzinfo=__import__("datetime").timezone.utc)
     assert utc.astimezone(CHINA).date() == date(2027, 1, 1)
@@ -185,7 +185,7 @@ def test_template_has_labels_dropdowns_and_explanations():
 
     import openpyxl
 
-    from app.services.xlsx_template import build_template
+    from app.filings.xlsx.template import build_template
 
     book = openpyxl.load_workbook(io.BytesIO(build_template("group")))
     sheet, notes = book.worksheets

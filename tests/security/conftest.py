@@ -12,14 +12,14 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from app import create_app
-from app.extensions import db as _db
+from app.core import notices as notice_service
+from app.core import outbox, uploads
+from app.core.clock import utcnow
+from app.core.extensions import db as _db
+from app.core.settings import filing_period
+from app.core.tokens import hash_token, new_token
+from app.invitations import services as invite_service
 from app.models import PasswordResetToken, Unit, UnitChangeRequest
-from app.models.base import utcnow
-from app.services import invitations as invite_service
-from app.services import notices as notice_service
-from app.services import outbox, uploads
-from app.services.settings import filing_period
-from app.services.tokens import hash_token, new_token
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -2,8 +2,17 @@
 safe file downloads, no traceback on hostile input, and sane answers to out-of-range ids and NUL bytes."""
 import pytest
 
-from tests.security.conftest import (ANON, EXPERT, RULES, SECRETARIAT, UNIT, build_world, diff,
-                                     role_for, snapshot)
+from tests.security.conftest import (
+    ANON,
+    EXPERT,
+    RULES,
+    SECRETARIAT,
+    UNIT,
+    build_world,
+    diff,
+    role_for,
+    snapshot,
+)
 from tests.security.test_csrf import body_for
 
 WALK = {ANON: None, UNIT: "a", SECRETARIAT: "sec", EXPERT: "expert"}
@@ -95,8 +104,8 @@ def test_invitation_link_pages_send_no_referrer_in_every_state(app, client, make
 def close_filing_year(app):
     from datetime import date
 
-    from app.extensions import db
-    from app.services.settings import filing_period, set_open_filing_year
+    from app.core.extensions import db
+    from app.core.settings import filing_period, set_open_filing_year
 
     def close():
         with app.app_context():
@@ -144,7 +153,7 @@ def test_a_notice_attachment_named_like_html_is_not_rendered_by_the_browser(app,
         content_type="multipart/form-data", headers={"HX-Request": "true"})
     if response.status_code == 422:
         return  # refused outright: fine
-    from app.extensions import db
+    from app.core.extensions import db
     from app.models import NoticeAttachment
 
     with app.app_context():

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import OutboxMail
 
 

@@ -94,7 +94,7 @@ def test_groups_route_does_not_reach_a_team_with_the_same_number(app, client, ma
 
 def test_edit_ignores_ownership_fields_in_the_form(app, client, make, login_as):
     """Extra form fields (unit_id, invitation_id, year, reg_no) cannot move a record to another unit."""
-    from app.extensions import db
+    from app.core.extensions import db
     from app.models import QcGroupFiling
     from tests.security.test_csrf import GROUP_FORM
 

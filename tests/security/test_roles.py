@@ -1,9 +1,9 @@
-"""Role checks beyond tests/admin/test_permissions.py (which covers admin.* for anonymous, units, experts):
+"""Role checks beyond tests/secretariat/test_permissions.py (which covers admin.* for anonymous, units, experts):
 admin.* for pending and rejected units, review.* for other roles, unit pages for the secretariat, experts,
 pending, rejected and disabled accounts, and anonymous htmx requests to every login-protected page."""
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from app.models import User
 from tests.security.conftest import EXPERT, RULES, UNIT, build_world, diff, role_for, snapshot
 from tests.security.test_csrf import body_for

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.accounts import captcha as captcha_service
+from app.core.extensions import db
+from app.invitations import services as invite_service
 from app.models import OutboxMail, Unit, User
-from app.services import captcha as captcha_service
-from app.services import invitations as invite_service
 from tests.security.conftest import png_bytes, text_values
 
 PASSWORD = "Plain-Pass-4711"
@@ -69,7 +69,7 @@ def test_no_secret_is_stored_in_plain_text(app, make, login_as, captcha_log):
                                             "captcha_id": captcha_id, "captcha": captcha_log[-1]})
     assert response.status_code in (204, 303), response.text[:300]
     secrets["session token"] = _session_token(app, browser)
-    from app.services.tokens import hash_token
+    from app.core.tokens import hash_token
 
     now = text_values(app)
     assert hash_token(secrets["session token"]) in {v for _, _, v in now}  # the scan sees the hashed columns
@@ -111,7 +111,7 @@ def test_no_secret_is_stored_in_plain_text(app, make, login_as, captcha_log):
     assert len(captcha_log) >= 6
 
     values = text_values(app)
-    from app.services.tokens import hash_token
+    from app.core.tokens import hash_token
 
     stored = {v for _, _, v in values}
     assert hash_token(secrets["group link token"]) in stored

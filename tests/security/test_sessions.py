@@ -1,6 +1,6 @@
 """Sessions and limits: login replaces a planted session, and spoofed X-Forwarded-For headers do not
 reset the per-address limits."""
-from app.extensions import db
+from app.core.extensions import db
 from app.models import UserSession
 
 
@@ -19,7 +19,7 @@ def test_login_replaces_a_planted_session(app, client, make, captcha_answer):
         assert session.get("csrf_token") != "attacker-chosen-csrf"
         assert session["_user_id"] != "attacker-chosen-token"
         token = session["_user_id"]
-    from app.services.tokens import hash_token
+    from app.core.tokens import hash_token
 
     with app.app_context():
         assert db.session.execute(db.select(UserSession).where(

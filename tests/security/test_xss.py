@@ -6,13 +6,33 @@ import zipfile
 import openpyxl
 import pytest
 
-from app.extensions import db
-from app.models import (AuditLog, Invitation, Notice, OutboxMail, QcGroupFiling, TeamFiling, Unit,
-                        UnitChangeRequest, User)
-from app.services.settings import set_open_filing_year
-from tests.security.conftest import (ANON, ESCAPED_SCRIPT, EXPERT, IMG, RAW_MARKERS, RULES, SCRIPT,
-                                     SECRETARIAT,
-                                     SSTI, UNIT, build_world, role_for)
+from app.core.extensions import db
+from app.core.settings import set_open_filing_year
+from app.models import (
+    AuditLog,
+    Invitation,
+    Notice,
+    OutboxMail,
+    QcGroupFiling,
+    TeamFiling,
+    Unit,
+    UnitChangeRequest,
+    User,
+)
+from tests.security.conftest import (
+    ANON,
+    ESCAPED_SCRIPT,
+    EXPERT,
+    IMG,
+    RAW_MARKERS,
+    RULES,
+    SCRIPT,
+    SECRETARIAT,
+    SSTI,
+    UNIT,
+    build_world,
+    role_for,
+)
 
 P = "化工" + SCRIPT + IMG + SSTI  # 65 characters: fits every name, title and text column
 

@@ -1,0 +1,16 @@
+"""The admin blueprint: the secretariat's workspace (秘书处), one module per page group."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from app.secretariat.views import (  # noqa: E402,F401
+    accounts,
+    audit,
+    dashboard,
+    filings,
+    notices,
+    outbox,
+    registrations,
+    settings,
+    units,
+)

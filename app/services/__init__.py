@@ -1,1 +1,0 @@
-"""Domain services: the logic lives here; services flush, the request commits once."""
