@@ -3,10 +3,11 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.core.clock import utcnow
 from app.core.extensions import db
+from app.core.validators import name_key
 
 STATUS_PENDING = "pending"
 STATUS_APPROVED = "approved"
@@ -21,15 +22,19 @@ class Unit(db.Model):
 
     __tablename__ = "unit"
     __table_args__ = (
-        # One unit, one account: unique among pending and approved registrations.
-        Index("uq_unit_live_name", "name", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+        # One unit, one account: unique among pending and approved registrations. Names are compared by
+        # their key, so "（北京）" typed by one and "(北京)" by another are the same unit.
+        Index("uq_unit_live_name_key", "name_key", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("uq_unit_live_credit_code", "credit_code", unique=True,
               sqlite_where=_LIVE, postgresql_where=_LIVE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)  # exactly as typed
+    # the compare key of name (validators.name_key), kept by _keep_name_key and by this default (bulk inserts)
+    name_key: Mapped[str] = mapped_column(
+        String(200), default=lambda ctx: name_key(ctx.get_current_parameters().get("name")))
     credit_code: Mapped[str] = mapped_column(String(18), index=True)
     license_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     contact: Mapped[str] = mapped_column(String(50))
@@ -51,6 +56,11 @@ class Unit(db.Model):
     province: Mapped["Province"] = relationship()  # noqa: F821
     industry: Mapped["Industry"] = relationship()  # noqa: F821
 
+    @validates("name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = name_key(value)
+        return value
+
     @property
     def is_approved(self):
         """True once the secretariat approved the registration."""
@@ -71,6 +81,9 @@ class UnitChangeRequest(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
     new_name: Mapped[str | None] = mapped_column(String(200))
     new_credit_code: Mapped[str | None] = mapped_column(String(18))
+    # The values when the request was made, so a decided request still shows 原值 → 新值.
+    old_name: Mapped[str | None] = mapped_column(String(200))
+    old_credit_code: Mapped[str | None] = mapped_column(String(18))
     new_license_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     status: Mapped[str] = mapped_column(String(16), default=STATUS_PENDING, index=True)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -18,8 +18,10 @@ from app.core.extensions import db
 from app.core.models import Industry, Province
 from app.core.validators import (
     USERNAME_RE,
+    clean_text,
     credit_code_error,
     mobile_error,
+    name_key,
     normalize_credit_code,
     normalize_mobile,
     normalize_name,
@@ -30,7 +32,7 @@ from app.core.validators import (
 MAIL_PREFIX = "【石油和化工行业QC成果申报系统】"
 NAME_TAKEN = "该单位已注册。一个单位只能注册一个账号，如需变更注册信息，请联系秘书处。"
 CODE_TAKEN = "该统一社会信用代码已注册。一个单位只能注册一个账号，如需变更注册信息，请联系秘书处。"
-USERNAME_TAKEN = "该帐号已被使用，请换一个。"
+USERNAME_TAKEN = "该账号已被使用，请换一个。"
 CONTACT_FIELDS = ("contact", "mobile", "address", "postcode", "province_code", "industry_code", "email")
 FIELD_LABELS = {
     "name": "申报单位名称", "credit_code": "统一社会信用代码", "license_file_id": "营业执照",
@@ -51,8 +53,9 @@ class RegistrationError(ValueError):
 # ---- validation -----------------------------------------------------------------------------------
 
 def name_taken(name, exclude_unit_id=None):
-    """True when a pending or approved unit already has this name."""
-    query = db.select(Unit.id).where(Unit.name == name, Unit.status != STATUS_REJECTED)
+    """True when a pending or approved unit already has this name, compared by key: "（北京）" and
+    "(北京)", or a different case or spacing, are the same unit."""
+    query = db.select(Unit.id).where(Unit.name_key == name_key(name), Unit.status != STATUS_REJECTED)
     if exclude_unit_id:
         query = query.where(Unit.id != exclude_unit_id)
     return db.session.execute(query.limit(1)).first() is not None
@@ -98,9 +101,11 @@ def username_error(username):
     return None
 
 
-def password_error(password):
-    """None when a password has 6-16 characters."""
-    if not password or not 6 <= len(password) <= 16:
+def password_error(password, label="登录密码"):
+    """None when a password has 6-16 characters; an empty one is asked for, never called too short."""
+    if not password:
+        return f"请填写{label}（6-16位）。"
+    if not 6 <= len(password) <= 16:
         return "密码为6-16位。"
     return None
 
@@ -173,7 +178,9 @@ def clean_registration(form):
         errors["username"] = username_error(values["username"])
     if password_error(values["password"]):
         errors["password"] = password_error(values["password"])
-    elif values["password"] != (form.get("password2") or ""):
+    elif not form.get("password2"):
+        errors["password2"] = "请再次输入密码。"
+    elif values["password"] != form.get("password2"):
         errors["password2"] = "两次输入的密码不一致，请再次输入密码。"
     values.update(clean_contact(form, errors))
     return values, errors
@@ -246,10 +253,10 @@ def approve(unit, actor):
     body = (f"{unit.name}：\n\n"
             "您单位在石油和化工行业质量管理小组活动成果和质量信得过班组建设活动成果网上申报与评审系统提交的注册资料"
             "已审核通过，注册成功。\n\n"
-            f"登录帐号：{unit.user.username}\n"
+            f"登录账号：{unit.user.username}\n"
             f"系统网址：{outbox.base_url()}\n\n"
-            "登录时请在“类型”处选择“申报用户”，依次填写登录帐号、密码和验证码后点击“登录”。\n"
-            "请牢记本单位注册的登录帐号和登录密码。本帐号长期有效，可以跨年使用，不能重复注册。\n"
+            "登录时请在“类型”处选择“申报用户”，依次填写登录账号、密码和验证码后点击“登录”。\n"
+            "请牢记本单位注册的登录账号和登录密码。本账号长期有效，可以跨年使用，不能重复注册。\n"
             "本单位联系人或联系方式等今后若发生变化，可登录系统点击“修改资料”，或联系秘书处申请变更。\n"
             + mail_signature())
     outbox.queue_mail(unit.email, MAIL_PREFIX + "注册成功", body)
@@ -259,7 +266,7 @@ def approve(unit, actor):
 
 def reject(unit, actor, reason):
     """不通过 (a reason is required): the 注册失败 email with the reason is queued."""
-    reason = normalize_text(reason)
+    reason = clean_text(reason)  # it goes into the mail exactly as typed
     if not reason:
         raise RegistrationError({"reason": "请填写不通过的原因。"})
     if unit.status != STATUS_PENDING:

@@ -26,14 +26,20 @@ from app.core import audit, outbox, ratelimit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.models import RateLimitBucket
-from app.core.validators import credit_code_error, normalize_credit_code, normalize_name, normalize_text
+from app.core.validators import (
+    clean_text,
+    credit_code_error,
+    normalize_credit_code,
+    normalize_name,
+    normalize_text,
+)
 
 MAX_ACCOUNT_FAILURES = 5
 FAILURE_WINDOW = 15 * 60
 LOCK_SECONDS = 15 * 60
 MAX_ADDRESS_FAILURES = 30
-GENERIC_ERROR = "帐号或密码错误，请确认“类型”选择正确后重新输入。"
-LOCKED_ERROR = "登录失败次数过多，该帐号已被锁定15分钟，请稍后再试。"
+GENERIC_ERROR = "账号或密码错误，请确认“类型”选择正确后重新输入。"
+LOCKED_ERROR = "登录失败次数过多，该账号已被锁定15分钟，请稍后再试。"
 ADDRESS_ERROR = "登录失败次数过多，请稍后再试。"
 
 
@@ -84,7 +90,7 @@ def record_failure(username, ip, now=None):
         except IntegrityError:
             pass  # a concurrent failure locked it in the same second
         ratelimit.reset(_account_key(username), FAILURE_WINDOW, now=now)
-        audit.record("login.locked", f"帐号 {normalize_text(username)[:32]} 连续登录失败，已锁定15分钟")
+        audit.record("login.locked", f"账号 {normalize_text(username)[:32]} 连续登录失败，已锁定15分钟")
         db.session.flush()
         return True
     return False
@@ -109,7 +115,7 @@ def authenticate(role, username, password, ip, now=None):
         return LoginResult(error=LOCKED_ERROR if locked else GENERIC_ERROR, field="form")
     ratelimit.reset(_account_key(username), FAILURE_WINDOW, now=now)
     if not user.is_enabled:
-        return LoginResult(error="该帐号已被停用，请联系秘书处。", field="form")
+        return LoginResult(error="该账号已被停用，请联系秘书处。", field="form")
     if user.is_unit and user.unit is not None:
         if user.unit.status == STATUS_PENDING:
             return LoginResult(error="您单位的注册资料正在审核中，审核通过后系统将给注册时填写的电子邮箱发送注册成功的邮件，"
@@ -191,6 +197,7 @@ def update_profile(unit, user, form, license_file=None):
         request_row = UnitChangeRequest(
             unit_id=unit.id, new_name=new_name if new_name != unit.name else None,
             new_credit_code=new_code if new_code != unit.credit_code else None,
+            old_name=unit.name, old_credit_code=unit.credit_code,
             new_license_file_id=license_file.id if license_file is not None else None)
         db.session.add(request_row)
         if license_file is not None:
@@ -209,8 +216,8 @@ def change_password_errors(user, old_password, new_password, new_password2):
     errors = {}
     if not verify_password(user.password_hash, old_password or ""):
         errors["old_password"] = "原密码不正确。"
-    if password_error(new_password):
-        errors["new_password"] = password_error(new_password)
+    if password_error(new_password, "新密码"):
+        errors["new_password"] = password_error(new_password, "新密码")
     elif new_password != (new_password2 or ""):
         errors["new_password2"] = "两次输入的密码不一致，请再次输入密码。"
     return errors
@@ -233,7 +240,7 @@ def decide_change_request(request_row, actor, approve, reason=None):
     if request_row.status != STATUS_PENDING:
         raise RegistrationError({"status": "该变更申请已处理。"})
     unit = request_row.unit
-    reason = normalize_text(reason)
+    reason = clean_text(reason)  # it goes into the mail exactly as typed
     if not approve and not reason:
         raise RegistrationError({"reason": "请填写不通过的原因。"})
     if approve:

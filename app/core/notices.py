@@ -12,7 +12,7 @@ from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.models import Notice, NoticeAttachment, StoredFile
 from app.core.pagination import paginate
-from app.core.validators import normalize_text
+from app.core.validators import clean_text
 
 PURPOSE = "notice"
 ALLOWED_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".zip", ".rar", ".7z",
@@ -79,7 +79,7 @@ def check_upload(storage):
 
 def parse(form_data, files):
     """Read and check the posted notice form; returns (NoticeForm, cleaned or None)."""
-    values = {"title": normalize_text(form_data.get("title")), "body": (form_data.get("body") or "").strip(),
+    values = {"title": clean_text(form_data.get("title")), "body": (form_data.get("body") or "").strip(),
               "is_published": "1" if form_data.get("is_published") else ""}
     errors = {}
     if not values["title"]:

@@ -11,17 +11,38 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9]{4,16}$")
 TEAM_NAME_SUFFIXES = ("班", "组", "工段", "室")
 
 
+INNER_SPACE_RE = re.compile(r"\s{2,}|[^\S \u3000]")
+
+
 def normalize_text(value):
-    """NFKC-normalize (full-width digits and punctuation to half-width) and strip spaces."""
+    """For identifiers and search boxes only (never a stored name): NFKC (full-width letters, digits and
+    punctuation to half-width) and surrounding spaces stripped."""
     if value is None:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
     return text.replace("\u3000", " ").strip()
 
 
+def clean_text(value):
+    """Free text exactly as typed (a reason, a title, an address): only surrounding whitespace stripped.
+
+    Chinese punctuation （）【】《》，、；：“” is kept; names go on certificates "以公章为准".
+    """
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
 def normalize_name(value):
-    """A name as filed: NFKC, inner runs of spaces folded, ends stripped."""
-    return re.sub(r"\s+", " ", normalize_text(value))
+    """A name exactly as typed, punctuation and full-width characters kept: surrounding whitespace stripped,
+    an inner run of whitespace (or a tab or line break from a paste) becomes one space."""
+    return INNER_SPACE_RE.sub(" ", clean_text(value))
+
+
+def name_key(value):
+    """The key two names are compared by (duplicates, 检查单位名称), never stored in their place:
+    NFKC (（北京） equals (北京), ＡＢＣ equals ABC), case and every whitespace ignored."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or ""))).casefold()
 
 
 def credit_check_char(first17):

@@ -1,11 +1,12 @@
 """Invitations (邀请备案): secret links through which enterprises file without an account."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.core.clock import utcnow
 from app.core.extensions import db
+from app.core.validators import name_key
 
 
 class Invitation(db.Model):
@@ -16,10 +17,14 @@ class Invitation(db.Model):
     """
 
     __tablename__ = "invitation"
+    __table_args__ = (Index("ix_invitation_unit_enterprise_key", "unit_id", "enterprise_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
-    enterprise_name: Mapped[str] = mapped_column(String(200))
+    enterprise_name: Mapped[str] = mapped_column(String(200))  # exactly as typed
+    # the compare key of enterprise_name (validators.name_key), kept like Unit.name_key
+    enterprise_key: Mapped[str] = mapped_column(
+        String(200), default=lambda ctx: name_key(ctx.get_current_parameters().get("enterprise_name")))
     contact: Mapped[str] = mapped_column(String(50))
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(50))
@@ -28,8 +33,18 @@ class Invitation(db.Model):
     team_token_version: Mapped[int] = mapped_column(default=1)
     group_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     team_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The last 发送邮件 of each link, so the unit sees whether it went out (待发送 / 已发送 / 失败).
+    group_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mail.id", ondelete="SET NULL"))
+    team_mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mail.id", ondelete="SET NULL"))
 
     unit: Mapped["Unit"] = relationship()  # noqa: F821
+    group_mail: Mapped["OutboxMail | None"] = relationship(foreign_keys=[group_mail_id])  # noqa: F821
+    team_mail: Mapped["OutboxMail | None"] = relationship(foreign_keys=[team_mail_id])  # noqa: F821
+
+    @validates("enterprise_name")
+    def _keep_enterprise_key(self, _key, value):
+        self.enterprise_key = name_key(value)
+        return value
 
 
 RETIRED_REPLACED = "replaced"

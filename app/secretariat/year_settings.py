@@ -6,7 +6,7 @@ from app.core import audit
 from app.core.extensions import db
 from app.core.models import YearSetting
 from app.core.settings import default_deadline, open_filing_year, set_open_filing_year
-from app.core.validators import normalize_text
+from app.core.validators import clean_text, normalize_text
 
 FIELDS = ("year", "theme", "filing_deadline", "declaration_start", "declaration_end", "earliest_completion")
 LABELS = {"year": "开放备案年度", "theme": "年度活动主题", "filing_deadline": "备案截止日期",
@@ -49,6 +49,7 @@ def _parse_date(text):
 def parse(form_data):
     """Read and check the posted form; returns (YearForm, cleaned dict or None)."""
     values = {name: normalize_text(form_data.get(name, "")) for name in FIELDS}
+    values["theme"] = clean_text(form_data.get("theme", ""))  # printed as typed: 绿色低碳•创新赋能
     errors = {}
     cleaned = {}
     if not values["year"].isdigit() or not 2000 <= int(values["year"]) <= 2100:
