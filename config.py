@@ -64,6 +64,9 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_SENDER_THREAD = _bool("MAIL_SENDER_THREAD", True)
 
+    # The ICP filing number in the footer, as the manual's pages carry it; empty hides the line.
+    ICP_LICENSE = os.environ.get("ICP_LICENSE", "京ICP证040822号-14")
+
     ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD")
     CAPTCHA_TEST_ANSWER = os.environ.get("CAPTCHA_TEST_ANSWER")
     BASE_URL = os.environ.get("BASE_URL")  # used in emails; falls back to the request host
@@ -85,6 +88,8 @@ class Config:
         "postcode": "100723",
         "people": "质量工作委员会秘书处 丁士育、潘蕊",
         "phone": "010-84885418、84885009",
+        # the same numbers as tap-to-call links: (as shown, as dialled)
+        "phone_links": (("010-84885418", "+861084885418"), ("84885009", "+861084885009")),
         "email": "qccpcif@126.com",
         "qq": "QQ群1：153678847　QQ群2：594736453",
         "wechat": "cpcif-quality",

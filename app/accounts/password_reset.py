@@ -48,7 +48,7 @@ def send_reset_link(user, actor=None):
     link = outbox.absolute_url(url_for("auth.reset_password", token=token))
     name = user.unit.name if user.unit is not None else (user.display_name or user.username)
     body = (f"{name}：\n\n"
-            f"您（登录帐号：{user.username}）申请重置网上申报与评审系统的登录密码。请在30分钟内打开下面的链接设置新密码"
+            f"您（登录账号：{user.username}）申请重置网上申报与评审系统的登录密码。请在30分钟内打开下面的链接设置新密码"
             f"（链接只能使用一次）：\n\n{link}\n\n"
             "如果不是您本人的操作，请忽略本邮件，您的密码不会改变。\n\n"
             "中国石油和化学工业联合会 质量工作委员会秘书处\n")

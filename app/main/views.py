@@ -4,6 +4,9 @@ from flask_login import current_user
 
 from app.core import notices as notice_service
 from app.core.extensions import db
+from app.core.permissions import current_unit, unit_required
+from app.core.settings import current_filing_period
+from app.main.progress import unit_progress
 
 bp = Blueprint("main", __name__)
 
@@ -16,8 +19,16 @@ def index():
             return redirect(url_for("admin.dashboard"))
         if current_user.is_expert:
             return redirect(url_for("review.index"))
-        return render_template("main/welcome.html")
+        return _unit_home()
     return render_template("main/index.html", notices=notice_service.published_notices())
+
+
+@unit_required
+def _unit_home():
+    """系统首页 of a unit: the notices, the year's dates, and how far its filing has got."""
+    period = current_filing_period()
+    return render_template("main/welcome.html", notices=notice_service.published_notices(),
+                           progress=unit_progress(current_unit(), period.year))
 
 
 @bp.get("/notices/attachments/<int:attachment_id>")

@@ -132,7 +132,7 @@ def test_profile_contact_changes_apply_now_and_are_logged(app, make, auth):
             "address": unit.address, "postcode": unit.postcode, "province_code": "11", "industry_code": "26",
             "email": "new@example.com", "status": "approved", "role": "secretariat"}
     response = c.post("/profile", data=form, headers={"HX-Request": "true"})
-    assert response.status_code == 204
+    assert response.status_code == 200 and "资料已保存" in response.text and "资料未保存" not in response.text
     with app.app_context():
         row = db.session.get(Unit, unit.id)
         assert (row.contact, row.mobile, row.email) == ("李四", "13800001111", "new@example.com")
@@ -162,7 +162,7 @@ def test_change_request_applies_only_on_approval_and_mails_either_way(app, make,
     form = {"name": "新名称化工有限公司", "credit_code": unit.credit_code, "contact": "张三", "mobile": "13912345678",
             "address": unit.address, "postcode": unit.postcode, "province_code": "11", "industry_code": "26",
             "email": unit.email, "license_key": key}
-    assert c.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 204
+    assert c.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 200
     with app.app_context():
         assert db.session.get(Unit, unit.id).name == "旧名称化工有限公司"
         cr = db.session.execute(db.select(UnitChangeRequest)).scalar_one()
@@ -194,7 +194,7 @@ def test_change_request_rejection_needs_a_reason_and_mails(app, make, auth, clie
             "mobile": "13912345678",
             "address": unit.address, "postcode": unit.postcode, "province_code": "11", "industry_code": "26",
             "email": unit.email}
-    assert c.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 204
+    assert c.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 200
     with app.app_context():
         cr = db.session.execute(db.select(UnitChangeRequest)).scalar_one()
     url = f"/admin/change-requests/{cr.id}/decide"
@@ -217,7 +217,7 @@ def test_unit_cannot_decide_or_see_other_units_files(app, make, auth, files):
     form = {"name": other.name, "credit_code": other.credit_code, "contact": "张三", "mobile": "13912345678",
             "address": other.address, "postcode": other.postcode, "province_code": "11",
             "industry_code": "26", "email": other.email, "license_key": key}
-    assert oc.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 204
+    assert oc.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 200
     with app.app_context():
         file_id = db.session.execute(db.select(UnitChangeRequest)).scalar_one().new_license_file_id
     assert oc.get(f"/files/license/{file_id}").status_code == 200
@@ -231,7 +231,7 @@ def test_only_one_pending_change_request_at_a_time(app, make, auth):
             "address": unit.address, "postcode": unit.postcode, "province_code": "11", "industry_code": "26",
             "email": unit.email}
     first = c.post("/profile", data=dict(base, name="第一次改名有限公司"), headers={"HX-Request": "true"})
-    assert first.status_code == 204
+    assert first.status_code == 200 and "已提交秘书处审核" in first.text
     second = c.post("/profile", data=dict(base, name="第二次改名有限公司"), headers={"HX-Request": "true"})
     assert second.status_code == 422 and "已有待秘书处审核的变更申请" in second.get_data(as_text=True)
     with app.app_context():
@@ -244,7 +244,7 @@ def test_change_request_to_a_taken_name_cannot_be_approved(app, make, auth, clie
     form = {"name": "稍后被占用化工有限公司", "credit_code": unit.credit_code, "contact": "张三", "mobile": "13912345678",
             "address": unit.address, "postcode": unit.postcode, "province_code": "11", "industry_code": "26",
             "email": unit.email}
-    assert c.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 204
+    assert c.post("/profile", data=form, headers={"HX-Request": "true"}).status_code == 200
     make.unit(name="稍后被占用化工有限公司", status="pending")
     with app.app_context():
         cr = db.session.execute(db.select(UnitChangeRequest)).scalar_one()
@@ -346,11 +346,11 @@ def test_detail_history_paginates_and_its_query_count_is_flat(client, clerk, mak
         html = client.get(f"/admin/registrations/{unit.id}").get_data(as_text=True)
     assert len(many) == len(few)
     assert f"共 {HISTORY_PER_PAGE + 12} 条" in html and "第 1 / 2 页" in html
-    assert html.count("<td>联系人</td>") == HISTORY_PER_PAGE
+    assert html.count('<td class="nowrap">联系人</td>') == HISTORY_PER_PAGE
     part = client.get(f"/admin/registrations/{unit.id}?hpage=2", headers={"HX-Request": "true"})
     text = part.get_data(as_text=True)
     assert text.startswith('<section class="card" id="change-history"') and "第 2 / 2 页" in text
-    assert text.count("<td>联系人</td>") == 12 and "<html" not in text
+    assert text.count("<td class=\"nowrap\">联系人</td>") == 12 and "<html" not in text
 
 
 def test_decisions_on_the_detail_page_tell_the_history_to_reload(client, clerk, make):

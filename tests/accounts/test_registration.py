@@ -18,7 +18,7 @@ def test_agreement_page_states_the_five_tips_and_leads_to_the_form(client):
 def test_form_shows_every_field_with_the_manuals_hints(client):
     html = client.get("/register/form").get_data(as_text=True)
     for text in ["申报单位名称", "检查单位名称是否存在。请使用全称。", "统一社会信用代码", "上传营业执照", "浏览...", "上传",
-                 "登录帐号", "检查帐号是否可用。用户名为4-16个字符或数字。", "登录密码", "密码为6-16位。", "确认登录密码",
+                 "登录账号", "检查账号是否可用。用户名为4-16个字符或数字。", "登录密码", "密码为6-16位。", "确认登录密码",
                  "请再次输入密码。", "联系人", "手机", "请填写申报直接联系人手机", "通讯地址", "邮编", "所属省份", "所属行业",
                  "请选择", "电子邮箱", "验证码", "请输入图片里的字母或数字。", "换图", "提交注册资料"]:
         assert text in html, text

@@ -78,7 +78,8 @@ def test_phone_registration_error_keeps_typed_values_and_license(new_page, scree
     phone.locator("#e-captcha").wait_for()
     assert phone.input_value("#f-name") == "手机注册化工有限公司"
     assert phone.input_value("#f-contact") == "李四" and phone.input_value("#f-email") == "phone@example.com"
-    assert phone.input_value("#f-password") == "" and phone.input_value("#f-captcha") == ""
+    # the password stays as typed (kept by the browser, never sent back); the used captcha does not
+    assert phone.input_value("#f-password") == "abc12345" and phone.input_value("#f-captcha") == ""
     assert phone.input_value("input[name=captcha_id]") != old_id  # a fresh image after an error
     assert "执照.pdf" in phone.locator(".upload-ok").inner_text()
     assert phone.evaluate(NO_OVERFLOW) <= 0

@@ -366,7 +366,8 @@ def test_profile_form_reflects_and_shows_payloads_escaped(app, client, make, log
     assert "onerror=alert(1)&gt;" in response.text  # what was typed is kept, escaped
     response = client.post("/profile", data=dict(form, postcode="100723", email="x@example.com",
                                                  name=P + "新"), headers={"HX-Request": "true"})
-    assert response.status_code == 204, response.text[:300]
+    assert response.status_code == 200 and "资料已保存" in response.text, response.text[:300]
+    assert_escaped(response.text, "profile saved")
     assert_escaped(client.get("/profile").text, "profile")
     admin = login_as(app.test_client(), world.sec)
     for url in ("/admin/registrations", f"/admin/registrations/{world.b.id}", f"/admin/units/{world.b.id}",

@@ -108,7 +108,7 @@ def forgot_password():
         if not captcha.verify(request.form.get("captcha_id"), request.form.get("captcha")):
             errors["captcha"] = captcha.ERROR_MESSAGE
         elif not username or not email:
-            errors["username" if not username else "email"] = "请填写登录帐号和注册时填写的电子邮箱。"
+            errors["username" if not username else "email"] = "请填写登录账号和注册时填写的电子邮箱。"
         elif not (within_limit("reset", 10, 3600)
                   and ratelimit.hit(f"reset-user:{username.lower()}", 3, 3600)):
             errors["form"] = "操作过于频繁，请稍后再试。"

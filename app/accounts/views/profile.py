@@ -7,7 +7,7 @@ from app.accounts.views import bp
 from app.accounts.views.helpers import choices, typed
 from app.accounts.views.register import license_context, resolve_license
 from app.core.extensions import db
-from app.core.htmx import htmx_redirect, render
+from app.core.htmx import is_htmx, render
 from app.core.permissions import unit_required
 
 
@@ -41,12 +41,17 @@ def _unit_profile():
             errors, change_request = accounts.update_profile(unit, user, request.form, staged)
         if not errors:
             db.session.commit()
+            saved = "资料已保存。"
             if change_request is not None:
-                flash("资料已保存。单位名称、统一社会信用代码或营业执照的变更已提交秘书处审核，审核通过后生效，结果将以邮件通知。",
-                      "success")
-            else:
-                flash("资料已保存。", "success")
-            return htmx_redirect(url_for("auth.profile"))
+                saved += "单位名称、统一社会信用代码或营业执照的变更已提交秘书处审核，审核通过后生效，结果将以邮件通知。"
+            if not is_htmx():
+                flash(saved, "success")
+                return redirect(url_for("auth.profile"), code=303)
+            # inside the form, so the next 保存's 资料未保存 takes its place instead of standing beside it
+            return render("auth/profile.html", "auth/_profile_form.html", unit=unit,
+                          form=_profile_values(unit), errors={}, saved_message=saved,
+                          pending=accounts.pending_change_request(unit), **choices(),
+                          **license_context(None, ""))
         db.session.commit()  # keep a staged license for the next attempt
     return render("auth/profile.html", "auth/_profile_form.html", status=422 if errors else 200,
                   unit=unit, form=values, errors=errors, pending=accounts.pending_change_request(unit),

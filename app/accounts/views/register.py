@@ -8,7 +8,7 @@ from app.accounts.views import bp
 from app.accounts.views.helpers import choices, home_url, typed, within_limit
 from app.core import uploads
 from app.core.extensions import db
-from app.core.htmx import htmx_redirect, render
+from app.core.htmx import htmx_redirect, is_htmx, render
 from app.core.validators import credit_code_error, normalize_credit_code, normalize_name, normalize_text
 
 
@@ -66,6 +66,11 @@ def register_form():
         if not errors:
             db.session.commit()
             return htmx_redirect(url_for("auth.register_done"))
+        if not is_htmx():
+            # A page is never sent back with a password in it: without htmx (which keeps them in the
+            # browser, accounts.js) both fields come back empty, and say so rather than "too short".
+            for name in ("password", "password2"):
+                errors.setdefault(name, "请重新输入密码（提交未成功时，为安全起见需重新输入）。")
     challenge = captcha.new_challenge()
     db.session.commit()  # the used captcha, the new one and a staged license survive a failed submit
     return render("auth/register_form.html", "auth/_register_form.html", status=422 if errors else 200,
@@ -124,13 +129,13 @@ def check_credit_code():
 
 @bp.get("/register/check-username")
 def check_username():
-    """检查帐号是否可用 (live)."""
+    """检查账号是否可用 (live)."""
     username = normalize_text(request.args.get("username"))
     _limit_live_checks()
     message = registration.username_error(username)
     db.session.commit()
     return render_template("auth/_check.html", ok=message is None,
-                           message=message or "该帐号可以使用。", empty=not username)
+                           message=message or "该账号可以使用。", empty=not username)
 
 
 @bp.get("/register/done")

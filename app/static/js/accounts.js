@@ -37,6 +37,44 @@
     }
   });
 
+  // A failed 提交注册资料 keeps the passwords as typed: the server never sends them back, the browser puts
+  // them into the form that replaces this one.
+  var keptPasswords = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.target;
+    keptPasswords = null;
+    if (!form || !form.matches || !form.matches("form[data-keep-passwords]")) { return; }
+    keptPasswords = {};
+    form.querySelectorAll("input[type=password]").forEach(function (input) {
+      keptPasswords[input.name] = input.value;
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.target;
+    if (!keptPasswords || !form.matches || !form.matches("form[data-keep-passwords]")) { return; }
+    form.querySelectorAll("input[type=password]").forEach(function (input) {
+      if (!input.value && keptPasswords[input.name]) { input.value = keptPasswords[input.name]; }
+    });
+    keptPasswords = null;
+  });
+
+  // A live check (检查单位名称, 代码, 账号) answers for what is in the field now: its result takes the place
+  // of the message the last submit left beside the field, so a fresh ✓ never sits next to an old red error.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var line = event.target;
+    if (!line.classList || !line.classList.contains("check-line") || !line.textContent.trim()) { return; }
+    var control = line.closest(".control");
+    var old = control && control.querySelector(".field-error:not(.client-error)");
+    if (!old) { return; }
+    old.remove();
+    var input = control.querySelector("input");
+    if (input && line.querySelector(".check-ok, .check-warn")) {
+      input.classList.remove("is-invalid");
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  });
+
   // On phones the five 提示 start folded so the form is in view; a tap opens them.
   document.addEventListener("DOMContentLoaded", function () {
     if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {

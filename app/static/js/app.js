@@ -26,6 +26,42 @@
     showToast("网络连接失败，请检查网络后重试。");
   });
 
+  // After a form is sent (添加, 保存, 导入 ...) its result comes into view — on a phone the button is at the
+  // bottom and the message far above: the first wrong field is focused (its message beside it), else the
+  // success or error message is scrolled to. A success message flashed by an earlier page goes.
+  var revealed = null;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var detail = event.detail || {};
+    if (!detail.requestConfig || detail.requestConfig.verb !== "post" || revealed === detail.xhr) { return; }
+    // innerHTML swaps keep their target; an outerHTML swap replaced it with this event's element
+    var root = detail.target && document.body.contains(detail.target) ? detail.target : event.target;
+    if (!root || !root.querySelector || !document.body.contains(root)) { return; }
+    revealed = detail.xhr;
+    if (detail.xhr && detail.xhr.status >= 400) {
+      document.querySelectorAll("main > .flash-success").forEach(function (el) { el.remove(); });
+    }
+    var invalid = root.querySelector("[aria-invalid=true]");
+    if (invalid) {
+      invalid.scrollIntoView({ block: "center" });
+      invalid.focus({ preventScroll: true });
+      return;
+    }
+    var message = root.querySelector("[data-reveal], .flash[role=alert], .flash[role=status]");
+    if (message) { message.scrollIntoView({ block: "center" }); }
+  });
+
+  // <details data-open-wide>: open on a wide screen, folded to its title on a phone.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia && window.matchMedia("(min-width: 761px)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+    }
+  });
+
+  // <button data-print>: the browser's print dialog (the page's print stylesheet does the rest).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+
   // <button data-copy-target="#id">: copy the text of an input, with a selectable fallback.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy-target]");
