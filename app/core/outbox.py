@@ -165,10 +165,33 @@ def deliver_due(now=None, limit=50):
     return counts
 
 
+ERROR_KINDS = (  # the start of last_error ("ExceptionName: text") → what a clerk reads
+    (("SMTPAuthenticationError",), "邮件服务器拒绝登录（发信账号或密码有误）"),
+    (("SMTPRecipientsRefused",), "收件人地址被邮件服务器拒收，请核对邮箱地址"),
+    (("SMTPSenderRefused",), "发件人地址被邮件服务器拒绝"),
+    (("ConnectionRefusedError", "SMTPConnectError", "SMTPServerDisconnected"), "无法连接邮件服务器"),
+    (("TimeoutError", "timeout", "socket.timeout"), "连接邮件服务器超时"),
+    (("gaierror", "OSError"), "找不到邮件服务器或网络不通"),
+)
+
+
+def describe_error(text):
+    """The Chinese gist of a delivery error (the technical text stays on the mail's own page)."""
+    if not text:
+        return ""
+    name = text.split(":", 1)[0].strip()
+    for names, message in ERROR_KINDS:
+        if name in names:
+            return message
+    return "发送失败"
+
+
 def resend(mail, actor=None):
-    """重发: put a mail back in the queue with a fresh set of attempts; flushes only."""
+    """重发 a 失败 mail: back in the queue with a fresh set of attempts; flushes only."""
     from app.core import audit
 
+    if mail.status != MAIL_FAILED:
+        raise ValueError("only a failed mail is sent again")
     mail.status = MAIL_PENDING
     mail.attempts = 0
     mail.next_attempt_at = utcnow()

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from app.core.clock import china_today
 from app.core.validators import (
     landline_error,
     mobile_error,
@@ -60,6 +61,7 @@ class FilingField:
     example: str = ""
     rule: str = ""
     multiline: bool = field(default=False)
+    past: bool = False  # a date that has already happened (成立时间): refused when later than today
 
 
 def _f(name, label, type_="text", required=False, max_len=200, **kw):
@@ -74,8 +76,9 @@ GROUP_FIELDS = (
     _f("topic_type", "课题类型", "choice", True, 32, choices=TOPIC_TYPES, example=TOPIC_TYPES[2],
        rule="从下拉列表选择：" + "、".join(TOPIC_TYPES)),
     _f("founded_on", "成立时间", "date", True, example="2024-03-01",
-       rule="日期，如2024-03-01、2024/3/1或2024年3月1日"),
-    _f("topic_registered_on", "课题注册时间", "date", example="2024-04-15", rule="日期，可不填"),
+       rule="日期，如2024-03-01、2024/3/1或2024年3月1日，不晚于今天", past=True),
+    _f("topic_registered_on", "课题注册时间", "date", example="2024-04-15", rule="日期，可不填，不晚于今天",
+       past=True),
     _f("leader", "小组长", "name", True, 50, example="王五", rule="姓名，最多50字"),
     _f("member_count", "小组人数", "int", True, example="7", rule=f"1至{MAX_MEMBERS}的整数"),
     _f("advisor", "活动指导者", "name", False, 100, example="李工", rule="可不填，最多100字"),
@@ -96,7 +99,7 @@ TEAM_FIELDS = (
     _f("contact", "联系人", "name", True, 50, example="赵六", rule="姓名，最多50字"),
     _f("mobile", "手机", "mobile", True, 20, example="13912345678", rule="11位手机号码"),
     _f("landline", "座机", "landline", False, 30, example="010-84885418", rule="区号-号码，可不填"),
-    _f("started_on", "开始建设时间", "date", example="2023-06-01", rule="日期，可不填"),
+    _f("started_on", "开始建设时间", "date", example="2023-06-01", rule="日期，可不填，不晚于今天", past=True),
     _f("intro", "班组简介", "text", False, 2000, example="负责常减压装置的运行。", rule="可不填，最多2000字",
        multiline=True),
     _f("remark", "备注", "text", False, 1000, example="", rule="可不填，最多1000字", multiline=True),
@@ -201,7 +204,10 @@ def _clean_date(value, spec):
     parsed = parse_date(value)
     if parsed is None:
         raise FieldProblem(f"{spec.label}不是有效日期，请写成2024-03-01、2024/3/1或2024年3月1日。")
-    if parsed < MIN_DATE or parsed > date.today() + timedelta(days=366):
+    today = china_today()
+    if spec.past and parsed > today:
+        raise FieldProblem(f"{spec.label}不能晚于今天（{today.year}年{today.month}月{today.day}日），请核对。")
+    if parsed < MIN_DATE or parsed > today + timedelta(days=366):
         raise FieldProblem(f"{spec.label}超出合理范围（1950年以后，且不晚于明年）。")
     return parsed
 

@@ -13,6 +13,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
+from app.core.clock import china_today
 from app.filings.fields import FieldProblem, clean_value, fields_for
 
 INPUT_ATTRS = {
@@ -41,6 +42,11 @@ class FilingFormBase(FlaskForm):
         if not self.submission_key.data:
             self.submission_key.data = new_submission_key()
         self.locked_enterprise = None
+        today = china_today().isoformat()
+        for spec in self.specs:
+            if spec.past:  # the date picker offers nothing after today
+                field = getattr(self, spec.name)
+                field.render_kw = dict(field.render_kw or {}, max=today)
         if locked_enterprise:
             self.lock_enterprise(locked_enterprise)
 
@@ -99,6 +105,9 @@ def _build(name, kind):
         if spec.required:
             render_kw["aria-required"] = "true"
         description = spec.rule
+        if spec.type == "date":
+            # the browser's date picker: a typed 2024年3月1日 (the template's rule) does not apply here
+            description = "点击选择日期" + ("" if spec.required else "，可不填") + ("，不晚于今天" if spec.past else "")
         if spec.type == "choice":
             choices = [SelectChoice("", "请选择")] + [SelectChoice(c, c) for c in spec.choices]
             field = SelectField(spec.label, choices=choices,

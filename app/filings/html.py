@@ -46,3 +46,12 @@ def summary_rows(rows, list_url):
         parts.append(f'<tr><td>{index}</td><td><a href="{base}?enterprise={href}">{text}</a></td>'
                      f'<td class="num">{int(row[1])}</td><td class="num">{int(row[2])}</td></tr>')
     return Markup("".join(parts))
+
+
+def print_rows(rows):
+    """<tr> rows of the printed 汇总表's record list: every row of the year (tuples of plain values)."""
+    parts = []
+    for index, row in enumerate(rows, start=1):
+        cells = "".join(f"<td>{escape('' if value is None else value)}</td>" for value in row)
+        parts.append(f'<tr><td class="num">{index}</td>{cells}</tr>')
+    return Markup("".join(parts))

@@ -35,7 +35,15 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit
 from app.core.extensions import db
 from app.core.settings import current_filing_period
-from app.filings.fields import KIND_LABELS, MODELS, NAME_FIELDS, check_kind, clean_record, duplicate_message
+from app.filings.fields import (
+    KIND_LABELS,
+    MODELS,
+    NAME_FIELDS,
+    check_kind,
+    clean_record,
+    duplicate_message,
+    fields_for,
+)
 from app.filings.models import SOURCE_FORM, QcGroupFiling, UnitYearStat
 from app.filings.regno import next_reg_no
 
@@ -62,7 +70,7 @@ class FilingClosed(FilingError):
 
 def filing_closed_message(period):
     """The 备案已截止 text with the year and deadline."""
-    return f"{period.year}年度备案已截止（截止时间{period.deadline:%Y/%m/%d}），不能再添加、修改或导入。"
+    return f"{period.year}年度备案已截止（截止时间{period.deadline:%Y/%m/%d}），不能再添加、修改、删除、导入或设置。"
 
 
 def assert_filing_open(period=None, year=None):
@@ -131,8 +139,14 @@ def create_filing(kind, unit, year, data, *, invitation=None, source=SOURCE_FORM
     _flush_or_duplicate(kind, cleaned)
     audit.record(f"{kind}_filing.create", f"备案{KIND_LABELS[kind]}“{getattr(filing, NAME_FIELDS[kind])}”"
                  f"（{filing.reg_no}，{filing.enterprise_name}）", target=filing,
-                 detail={"source": source, "invitation_id": filing.invitation_id})
+                 detail={"source": source, "invitation_id": filing.invitation_id},
+                 actor_name=link_actor_name(invitation))
     return filing
+
+
+def link_actor_name(invitation):
+    """操作人 of what an enterprise files through its invitation link (None: the logged-in user)."""
+    return f"邀请链接：{invitation.enterprise_name}" if invitation is not None else None
 
 
 def kind_of(filing):
@@ -157,8 +171,9 @@ def update_filing(filing, data):
 
 
 def delete_filing(filing):
-    """Delete one filing (its 注册编号 is never issued again); audited."""
+    """Delete one filing (its 注册编号 is never issued again); audited. Closed after the deadline."""
     kind = kind_of(filing)
+    assert_filing_open(year=filing.year)
     audit.record(f"{kind}_filing.delete",
                  f"删除{KIND_LABELS[kind]}备案 {filing.reg_no}（{filing.enterprise_name} "
                  f"{getattr(filing, NAME_FIELDS[kind])}）", target=filing)
@@ -239,6 +254,27 @@ def enterprise_summary(kind, unit, year, invitation_id=None):
     if invitation_id is not None:
         query = query.where(model.invitation_id == invitation_id)
     return db.session.execute(query).all()
+
+
+PRINT_FIELDS = {"group": ("enterprise_name", "group_name", "topic", "topic_type", "founded_on", "leader",
+                          "member_count"),
+                "team": ("enterprise_name", "team_name", "department", "leader", "member_count",
+                         "started_on")}
+
+
+def print_columns(kind):
+    """(label, column) of the printed record list: 注册编号 and the fields that fit a sheet of paper."""
+    model = MODELS[kind]
+    labels = {spec.name: spec.label for spec in fields_for(kind)}
+    return [("注册编号", model.reg_no)] + [(labels[name], getattr(model, name)) for name in PRINT_FIELDS[kind]]
+
+
+def print_query(kind, unit, year):
+    """Every record of the year for the printed 汇总表, by enterprise then 注册编号."""
+    model = MODELS[kind]
+    return (select(*[column for _, column in print_columns(kind)])
+            .where(model.unit_id == unit.id, model.year == year)
+            .order_by(model.enterprise_name, model.reg_no))
 
 
 def enterprise_names(kind, unit, year):

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import STATUS_APPROVED
 from app.core import audit
@@ -17,6 +18,7 @@ from app.core.tokens import hash_token, hmac_token
 from app.core.validators import (
     landline_error,
     mobile_error,
+    name_key,
     normalize_landline,
     normalize_mobile,
     normalize_name,
@@ -159,9 +161,10 @@ def create_invitation(unit, data):
     """添加邀请: validate, add, derive both link hashes; flushes. Raises InvitationError."""
     values, errors = clean_invitation_data(data)
     if "enterprise_name" not in errors:
+        # compared by key: "（北京）" and "(北京)" name the same enterprise
         exists = db.session.execute(
             select(Invitation.id).where(Invitation.unit_id == unit.id,
-                                        Invitation.enterprise_name == values["enterprise_name"])
+                                        Invitation.enterprise_key == name_key(values["enterprise_name"]))
         ).first()
         if exists:
             errors["enterprise_name"] = "该企业已在邀请列表中，可直接使用它的邀请链接（往年添加的邀请可继续使用）。"
@@ -203,14 +206,15 @@ class InvitationPage:
 def list_invitations(unit, year, q="", page=1, per_page=PER_PAGE):
     """The unit's invitations, newest first, filtered by name; four queries whatever the size."""
     query = select(Invitation).where(Invitation.unit_id == unit.id)
-    q = normalize_name(q)
-    if q:
-        query = query.where(Invitation.enterprise_name.icontains(q, autoescape=True))
+    q = name_key(q)
+    if q:  # by key, so a search typed with other punctuation widths still finds the name
+        query = query.where(Invitation.enterprise_key.contains(q, autoescape=True))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     items = db.session.execute(
-        query.order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        query.options(joinedload(Invitation.group_mail), joinedload(Invitation.team_mail))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).scalars().all()
     return InvitationPage(items, total, page, per_page, filing_counts(unit, year, [i.id for i in items]))
@@ -274,7 +278,7 @@ def send_link_mail(invitation, kind, url, period):
     body = "\n".join([
         f"{invitation.enterprise_name}（{invitation.contact}）：",
         "",
-        f"{unit.name}邀请贵单位通过以下链接录入或导入{period.year}年度{what}（{label}）登记备案信息，",
+        f"{unit.name}邀请贵单位通过以下链接录入或导入{period.year}年度{what}登记备案信息，",
         f"备案截止时间为{period.deadline.year}年{period.deadline.month}月{period.deadline.day}日：",
         "",
         url,
@@ -284,6 +288,8 @@ def send_link_mail(invitation, kind, url, period):
         f"{unit.name}　联系人：{unit.contact}　电话：{unit.mobile}　邮箱：{unit.email}",
     ])
     mail = queue_mail(invitation.email, subject, body)
+    db.session.flush()  # the mail's id, kept on the invitation so its row shows 待发送 / 已发送 / 失败
+    setattr(invitation, f"{kind}_mail_id", mail.id)
     audit.record("invitation.link_mailed", f"发送{label}邀请链接邮件：{invitation.enterprise_name} <{invitation.email}>",
                  target=invitation, detail={"kind": kind, "recipient": invitation.email})
     db.session.flush()

@@ -136,7 +136,7 @@ def test_import_through_the_link(client, make, invite, app):
     assert _groups(app, invitation_id=other.id) == []
     response = client.post(other.path("group") + "/import", headers=HX, data={},
                            content_type="multipart/form-data")
-    assert response.status_code == 422 and "请选择要导入的.xlsx文件" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请先点击“浏览”选择要导入的文件" in response.get_data(as_text=True)
 
 
 def test_token_reaches_only_its_own_enterprise(client, make, invite, open_year):

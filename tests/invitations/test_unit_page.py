@@ -202,7 +202,7 @@ def test_link_dialog_shows_copyable_link_and_mails_it(client, auth, make, invite
     assert f"/invite/g/{inv.group_token}" in client.get(f"/invite/{inv.id}/link/group").get_data(as_text=True)
     response = client.post(f"/invite/{inv.id}/link/group/mail", headers=HX)
     assert response.status_code == 200
-    assert "邀请链接已发送至 boss@ent.cn" in response.get_data(as_text=True)
+    assert "已放入发件箱，将发往 boss@ent.cn" in response.get_data(as_text=True)
     with app.app_context():
         mail = db.session.execute(select(OutboxMail)).scalar_one()
     assert mail.recipient == "boss@ent.cn" and f"/invite/g/{inv.group_token}" in mail.body

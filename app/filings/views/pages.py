@@ -2,15 +2,17 @@
 import io
 
 from flask import abort, flash, make_response, request, send_file, url_for
+from werkzeug.exceptions import Forbidden
 
 from app.core import audit
+from app.core.clock import china_today
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render, trigger
 from app.core.permissions import current_unit, unit_required
 from app.core.settings import current_filing_period
 from app.filings import html
 from app.filings import services as service
-from app.filings.fields import KIND_LABELS, NAME_FIELDS
+from app.filings.fields import KIND_LABELS, NAME_FIELDS, fields_for
 from app.filings.forms import YearStatForm, filing_form
 from app.filings.xlsx.export import export_filename, export_summary
 from app.filings.xlsx.importer import ImportResult, import_filings
@@ -70,10 +72,12 @@ def register_filing_views(bp, kind):
     @bp.route("/settings", methods=["GET", "POST"])
     @unit_required
     def settings():
-        """设置: the unit's four figures for the year, then 提交."""
+        """设置: the unit's four figures for the year, then 提交 (closed with the deadline, like 修改)."""
         unit, period = current_unit(), current_filing_period()
         stat = service.get_year_stat(unit, period.year)
         form = YearStatForm(obj=stat)
+        if request.method == "POST" and not period.is_open:
+            _refuse_closed(period)
         if form.validate_on_submit():
             service.save_year_stat(unit, period.year, form.data)
             db.session.commit()
@@ -144,13 +148,25 @@ def register_filing_views(bp, kind):
                          cancel_url=url_for(f"{bp.name}.index"), filing=filing)
         return render("filings/form.html", "filings/_form.html", status, **context)
 
+    @bp.get("/<int:filing_id>")
+    @unit_required
+    def view(filing_id):
+        """One record, read-only: every field as filed, with 修改 and 删除 while filing is open."""
+        period = current_filing_period()
+        filing = service.get_filing_or_404(kind, current_unit(), filing_id)
+        return render("filings/view.html", "filings/view.html",
+                      **common(period, filing=filing, specs=fields_for(kind)))
+
     @bp.post("/<int:filing_id>/delete")
     @unit_required
     def delete(filing_id):
-        """Delete one record (hx-confirm on the button); the row disappears."""
+        """Delete one record (hx-confirm on the button); the row disappears. Closed after the deadline."""
         filing = service.get_filing_or_404(kind, current_unit(), filing_id)
         reg_no = filing.reg_no
-        service.delete_filing(filing)
+        try:
+            service.delete_filing(filing)
+        except service.FilingClosed:
+            _refuse_closed(current_filing_period())
         db.session.commit()
         if is_htmx():  # the row goes; the list (count, pages) refreshes on the event
             return trigger(make_response("", 200), "filings-changed")
@@ -168,7 +184,7 @@ def register_filing_views(bp, kind):
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 result = ImportResult()
-                result.add(None, None, "请先点击“浏览”选择要导入的文件。")
+                result.add(None, None, "请先点击“浏览”选择要导入的文件（.xlsx），再点击“导入”。")
             else:
                 result = import_filings(kind, upload.stream, unit=unit, year=period.year)
             if result.ok:
@@ -200,6 +216,19 @@ def register_filing_views(bp, kind):
         context = common(period, rows=rows, totals=totals, pagination=pagination, unit=unit)
         return render("filings/summary.html", "filings/summary.html", **context)
 
+    @bp.get("/summary/print")
+    @unit_required
+    def summary_print():
+        """打印: the 汇总表 with every record, the unit's name, the date and a 盖章 line, for paper."""
+        unit, period = current_unit(), current_filing_period()
+        rows = service.enterprise_summary(kind, unit, period.year)
+        columns = service.print_columns(kind)
+        records = db.session.execute(service.print_query(kind, unit, period.year)).all()
+        totals = (sum(r.records for r in rows), sum(r.members for r in rows))
+        context = common(period, rows=rows, totals=totals, unit=unit, columns=[text for text, _ in columns],
+                         records=html.print_rows(records), record_count=len(records), today=china_today())
+        return render("filings/summary_print.html", "filings/summary_print.html", **context)
+
     @bp.get("/summary.xlsx")
     @unit_required
     def export():
@@ -209,6 +238,13 @@ def register_filing_views(bp, kind):
         audit.record(f"{kind}_filing.export", f"导出{period.year}年{label}备案汇总表")
         db.session.commit()
         return _xlsx(data, export_filename(kind, unit, period.year))
+
+
+def _refuse_closed(period):
+    """403 with the 备案已截止 text: after the deadline nothing of the year changes."""
+    error = Forbidden()
+    error.zh_message = service.filing_closed_message(period)
+    raise error
 
 
 def _xlsx(data, filename):

@@ -9,6 +9,7 @@ also produce the Chinese messages. Both paths give the same value for the same i
 import re
 from datetime import date, datetime, timedelta
 
+from app.core.clock import china_today
 from app.core.validators import TEAM_NAME_SUFFIXES
 from app.filings.fields import (
     EMAIL_RE,
@@ -42,9 +43,11 @@ def _halfwidth(text):
     return text.translate(FULLWIDTH_ALNUM)
 
 
-def date_bounds():
-    """The accepted date range (1950-01-01 .. one year from today) as dates and datetimes."""
-    high = date.today() + timedelta(days=366)
+def date_bounds(past=False):
+    """The accepted date range (1950-01-01 .. one year from today, or today for a date that has happened)
+    as dates and datetimes; a value outside goes to the full cleaner, which says what is wrong."""
+    today = china_today()
+    high = today if past else today + timedelta(days=366)
     return MIN_DATE, high, datetime.combine(MIN_DATE, datetime.min.time()), datetime.combine(
         high, datetime.max.time())
 
@@ -162,7 +165,7 @@ def _fast_column(spec, values):
             int(v) if ((v.__class__ is float and v.is_integer()) or v.__class__ is int)
             and 1 <= v <= MAX_MEMBERS else SLOW) for v in values]
     if kind == "date":
-        low, high, low_dt, high_dt = date_bounds()
+        low, high, low_dt, high_dt = date_bounds(spec.past)
         return [blank if (v == "" or v is None) else (
             v.date() if (v.__class__ is datetime and low_dt <= v <= high_dt) else (
                 v if (v.__class__ is date and low <= v <= high) else (

@@ -43,7 +43,7 @@ from app.filings.fields import (
 )
 from app.filings.models import SOURCE_FORM, SOURCE_IMPORT, SOURCE_LINK_FORM, SOURCE_LINK_IMPORT
 from app.filings.regno import reserve
-from app.filings.services import FilingClosed, assert_filing_open
+from app.filings.services import FilingClosed, assert_filing_open, link_actor_name
 from app.filings.xlsx.columns import SLOW, fast_column, slow_value
 from app.filings.xlsx.guard import UnsafeFile, check_xlsx, read_capped
 
@@ -169,7 +169,8 @@ def _import(kind, stream, *, unit, year, invitation, enterprise_name, source):
     result.created = created
     audit.record(f"{kind}_filing.import", f"批量导入{year}年{KIND_LABELS[kind]}备案 {created} 条",
                  target=invitation, detail={"count": created, "year": year, "source": source,
-                                            "unit_id": unit.id})
+                                            "unit_id": unit.id},
+                 actor_name=link_actor_name(invitation))
     return result
 
 

@@ -137,7 +137,10 @@ def link_add(code, token):
             if not is_htmx():
                 return htmx_redirect(context["urls"]["page"])
             name = filing.group_name if state.kind == service.GROUP else filing.team_name
-            response = render("invite/link.html", "invite/_link_form.html", form=_form(state),
+            next_form = _form(state)
+            # the same person files the next record too: 联系人 and 手机 stay filled
+            next_form.contact.data, next_form.mobile.data = filing.contact, filing.mobile
+            response = render("invite/link.html", "invite/_link_form.html", form=next_form,
                               saved_message=f"已添加“{name}”（注册编号 {filing.reg_no}），可继续添加。",
                               **context)
             return trigger(response, LIST_CHANGED)
@@ -165,7 +168,7 @@ def link_import(code, token):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         result = ImportResult()
-        result.add(None, None, "请选择要导入的.xlsx文件。")
+        result.add(None, None, "请先点击“浏览”选择要导入的文件（.xlsx），再点击“导入”。")
     else:
         result = import_filings(state.kind, upload.stream, unit=state.unit, year=period.year,
                                 invitation=state.invitation, enterprise_name=state.invitation.enterprise_name,

@@ -106,7 +106,7 @@ def mail_link(invitation_id, kind):
     url = link_url(invitation, kind)
     service.send_link_mail(invitation, kind, url, current_filing_period())
     db.session.commit()
-    message = f"邀请链接已发送至 {invitation.email}。"
+    message = f"邀请链接邮件已放入发件箱，将发往 {invitation.email}（发送情况见邀请列表“操作”栏）。"
     if not is_htmx():
         flash(message, "success")
         return htmx_redirect(url_for("invite.index"))
