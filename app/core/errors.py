@@ -12,6 +12,7 @@ MESSAGES = {
     403: ("没有权限", "您没有权限访问此页面。"),
     404: ("页面不存在", "您访问的页面不存在，或已被删除。"),
     405: ("请求方式不允许", "请通过页面上的按钮操作。"),
+    409: ("状态已变化", "该记录的状态已变化，请刷新页面后再操作。"),
     413: ("文件过大", "上传的文件太大，文件大小不能超过5M。"),
     429: ("操作过于频繁", "操作过于频繁，请稍后再试。"),
     500: ("系统错误", "系统暂时出现问题，请稍后再试。如果问题持续，请联系秘书处。"),
@@ -54,7 +55,7 @@ def register(app):
         if error.code in (301, 302, 303, 307, 308) or error.code is None:
             return error
         description = None
-        if error.code in (400, 403, 404, 429) and getattr(error, "zh_message", None):
+        if error.code in (400, 403, 404, 409, 429) and getattr(error, "zh_message", None):
             description = error.zh_message
         return render_error(error.code, description)
 

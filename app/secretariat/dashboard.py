@@ -1,13 +1,14 @@
 """工作台: the secretariat's figures at a glance, from a handful of grouped queries."""
 from datetime import date, timedelta
 
-from sqlalchemy import Date, cast, func, literal_column, union_all
+from sqlalchemy import Date, cast, func, literal_column
 
 from app.accounts.models import STATUS_APPROVED, STATUS_LABELS, STATUS_PENDING, Unit, UnitChangeRequest
 from app.core.extensions import db
 from app.core.models import Industry, Province
 from app.core.settings import china_today, current_filing_period
 from app.filings.models import QcGroupFiling, TeamFiling
+from app.secretariat.units import filed_unit_ids
 
 MAX_DAYS = 120  # the per-day chart shows at most this many days (the end of the period)
 
@@ -69,9 +70,10 @@ def figures(period=None):
     groups = db.session.scalar(
         db.select(func.count()).select_from(QcGroupFiling).where(QcGroupFiling.year == year))
     teams = db.session.scalar(db.select(func.count()).select_from(TeamFiling).where(TeamFiling.year == year))
-    filed = union_all(db.select(QcGroupFiling.unit_id).where(QcGroupFiling.year == year),
-                      db.select(TeamFiling.unit_id).where(TeamFiling.year == year)).subquery()
-    units_filed = db.session.scalar(db.select(func.count(func.distinct(filed.c.unit_id))))
+    # the same sets the 单位管理 filters list, so each card's number is the length of the list it opens
+    filed = filed_unit_ids(year).subquery()
+    units_filed = db.session.scalar(
+        db.select(func.count()).select_from(Unit).where(Unit.id.in_(db.select(filed.c.unit_id))))
     units_without = db.session.scalar(
         db.select(func.count()).select_from(Unit).where(
             Unit.status == STATUS_APPROVED, Unit.id.not_in(db.select(filed.c.unit_id))))

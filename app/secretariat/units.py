@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, union
 
 from app.accounts.models import STATUS_LABELS, Unit, UnitChangeLog, UnitChangeRequest, User
 from app.accounts.password_reset import send_reset_link as queue_reset_link
@@ -11,6 +11,7 @@ from app.core import audit
 from app.core.extensions import db
 from app.core.models import Industry, Province
 from app.core.pagination import paginate
+from app.core.settings import open_filing_year
 from app.core.validators import normalize_text
 from app.filings.models import QcGroupFiling, TeamFiling
 from app.invitations.models import Invitation
@@ -18,6 +19,7 @@ from app.invitations.models import Invitation
 PER_PAGE = 20
 DETAIL_PER_PAGE = 20  # invitations, change requests and change history on a unit's detail page
 ACCOUNT_FILTERS = {"enabled": "正常", "disabled": "已停用"}
+FILED_FILTERS = {"yes": "已备案", "no": "尚未备案"}  # in the open filing year (the 工作台's cards link here)
 
 
 @dataclass(frozen=True)
@@ -29,17 +31,20 @@ class UnitFilters:
     province: str = ""
     industry: str = ""
     account: str = ""
+    filed: str = ""
 
     @classmethod
     def from_args(cls, args):
         """Read filters from the query string, ignoring unknown values."""
         status = args.get("status", "")
         account = args.get("account", "")
+        filed = args.get("filed", "")
         return cls(q=normalize_text(args.get("q", ""))[:100],
                    status=status if status in STATUS_LABELS else "",
                    province=normalize_text(args.get("province", ""))[:2],
                    industry=normalize_text(args.get("industry", ""))[:4],
-                   account=account if account in ACCOUNT_FILTERS else "")
+                   account=account if account in ACCOUNT_FILTERS else "",
+                   filed=filed if filed in FILED_FILTERS else "")
 
     def as_args(self):
         """The non-empty filters, for links (pagination keeps them)."""
@@ -71,7 +76,16 @@ def search_units(filters, page=1, per_page=PER_PAGE):
         select = select.where(Unit.industry_code == filters.industry)
     if filters.account:
         select = select.where(User.is_enabled.is_(filters.account == "enabled"))
+    if filters.filed:
+        filed = filed_unit_ids(open_filing_year())
+        select = select.where(Unit.id.in_(filed) if filters.filed == "yes" else Unit.id.not_in(filed))
     return paginate(select, page, per_page)
+
+
+def filed_unit_ids(year):
+    """SELECT of the ids of units with at least one group or team filing in year (the 工作台 counts the same)."""
+    return union(db.select(QcGroupFiling.unit_id).where(QcGroupFiling.year == year),
+                 db.select(TeamFiling.unit_id).where(TeamFiling.year == year))
 
 
 def get_unit_or_404(unit_id):

@@ -201,14 +201,20 @@ def test_outbox_page_lists_mails_and_resends(app, client, make, auth):
         failed_id = row.id
     auth.login(client, make.secretariat())
     html = client.get("/admin/outbox").get_data(as_text=True)
-    for text in ["收件人", "主题", "状态", "尝试次数", "最后错误", "重发", "失败", "待发送", "ConnectionRefusedError",
-                 "未配置邮件服务器"]:
+    for text in ["收件人", "主题", "状态", "尝试次数", "最后错误", "重发", "失败", "待发送", "无法连接邮件服务器",
+                 "尚未配置发信的邮件服务器"]:
         assert text in html
+    assert "ConnectionRefusedError" not in html and "MAIL_SERVER" not in html  # no English codes in the list
+    assert html.count(">重发</button>") == 1  # only the 失败 mail
+    page = client.get(f"/admin/outbox/{failed_id}").get_data(as_text=True)
+    assert "ConnectionRefusedError: refused" in page and "技术信息" in page  # the mail's own page keeps it
     response = client.post(f"/admin/outbox/{failed_id}/resend", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "待发送" in response.get_data(as_text=True)
     with app.app_context():
         row = db.session.get(OutboxMail, failed_id)
         assert row.status == "pending" and row.attempts == 0
+    again = client.post(f"/admin/outbox/{failed_id}/resend", headers={"HX-Request": "true"})
+    assert again.status_code == 409 and "只有发送失败的邮件可以重发" in again.get_data(as_text=True)
     sent_only = client.get("/admin/outbox?status=sent", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in sent_only and "发件箱中没有邮件" in sent_only
 

@@ -45,6 +45,9 @@ def test_settings_and_notice_reach_the_home_page(page, new_page, make, login_bro
     assert THEME in visitor.locator(".theme-banner").inner_text()
     dates = visitor.locator(".key-dates").inner_text()
     assert "2024年1月15日" in dates and "2023年5月1日" in dates
+    # on a phone a notice shows its date and title; a tap opens it
+    assert not visitor.get_by_role("link", name="附件2 优秀成果申报表（小组）.xlsx").is_visible()
+    visitor.locator(".notice summary").first.tap()
     with visitor.expect_download() as info:
         visitor.get_by_role("link", name="附件2 优秀成果申报表（小组）.xlsx").click()
     download = info.value
@@ -129,6 +132,7 @@ def test_overview_export_audit_and_accounts_pages(app, page, new_page, make, log
     screenshot(page, "filings")
 
     page.goto(page.base_url + "/admin/accounts")
+    page.select_option("#f-role", label="秘书处")
     page.fill("#f-username", "pan01")
     page.fill("#f-display_name", "潘蕊")
     page.fill("#f-password", "abc12345")

@@ -3,7 +3,7 @@ from app.accounts.passwords import verify_password
 from app.core.extensions import db
 from app.models import AuditLog, User
 
-GOOD = {"username": "pan2024", "display_name": "潘蕊", "email": "pan@example.com",
+GOOD = {"role": "secretariat", "username": "pan2024", "display_name": "潘蕊", "email": "pan@example.com",
         "password": "abc12345", "password_confirm": "abc12345"}
 
 
@@ -25,10 +25,10 @@ def test_create_errors_are_shown_beside_the_fields_and_keep_input(admin_client, 
     data = dict(GOOD, username="taken1", password="abc12345", password_confirm="different")
     response = admin_client.post("/admin/accounts", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 422
-    assert "该登录帐号已被使用" in response.text and 'value="taken1"' in response.text
+    assert "该登录账号已被使用" in response.text and 'value="taken1"' in response.text
     assert "两次输入的密码不一致" in response.text and "abc12345" not in response.text
     response = admin_client.post("/admin/accounts", data=dict(GOOD, username="a!", display_name=""))
-    assert "登录帐号应为4至16位字母或数字" in response.text and "请填写姓名" in response.text
+    assert "登录账号应为4至16位字母或数字" in response.text and "请填写姓名" in response.text
 
 
 def test_disable_ends_sessions_of_that_clerk(app, admin_client, auth, make):

@@ -12,26 +12,10 @@ from app.core.models import AuditLog
 from app.core.pagination import paginate
 from app.core.permissions import secretariat_required
 from app.core.validators import normalize_text
+from app.secretariat.labels import action_label, describe_detail
 from app.secretariat.views import bp
 
 PER_PAGE = 50
-ACTION_LABELS = {
-    "unit.register": "注册", "unit.approve": "审核通过注册", "unit.reject": "审核不通过注册",
-    "unit.change_request": "提交变更申请", "unit.change_approve": "通过变更申请", "unit.change_reject": "驳回变更申请",
-    "unit.profile": "修改资料", "unit.enable": "启用单位账号", "unit.disable": "停用单位账号",
-    "account.create": "创建秘书处账号", "account.enable": "启用秘书处账号", "account.disable": "停用秘书处账号",
-    "password.change": "修改密码", "password.reset": "重置密码", "password.reset_link": "发送重置密码链接",
-    "login.locked": "登录锁定", "mail.resend": "重发邮件", "settings.year": "年度设置",
-    "notice.create": "发布通知公告", "notice.update": "修改通知公告", "notice.delete": "删除通知公告",
-    "notice.attachment_delete": "删除通知附件", "filing.export": "导出备案总览",
-    "invitation.created": "邀请企业", "invitation.deleted": "删除邀请", "invitation.link_mailed": "发送邀请链接",
-    "invitation.link_regenerated": "重新生成邀请链接", "unit_year_stat.save": "保存年度统计",
-}
-for _kind, _label in (("group", "小组"), ("team", "班组")):
-    for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),
-                         ("delete_for_invitation", "随邀请删除{}备案"), ("import", "导入{}备案"),
-                         ("export", "导出{}备案")):
-        ACTION_LABELS[f"{_kind}_filing.{_verb}"] = _text.format(_label)
 
 
 @dataclass(frozen=True)
@@ -104,4 +88,5 @@ def audit_log():
     actions = db.session.execute(
         db.select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
     return render("admin/audit.html", "admin/_audit_table.html", pagination=pagination, filters=filters,
-                  actions=actions, labels=ACTION_LABELS, date_error=date_range_error(filters))
+                  actions=actions, action_label=action_label, describe_detail=describe_detail,
+                  date_error=date_range_error(filters))

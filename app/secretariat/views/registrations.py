@@ -8,18 +8,20 @@ from werkzeug.datastructures import MultiDict
 from app.accounts import registration
 from app.accounts import services as accounts
 from app.accounts.models import STATUS_LABELS, STATUS_PENDING, Unit, UnitChangeLog, UnitChangeRequest, User
-from app.accounts.registration import FIELD_LABELS, RegistrationError
+from app.accounts.registration import RegistrationError
 from app.core.extensions import db
 from app.core.htmx import is_htmx, render, trigger
 from app.core.models import Industry, Province
 from app.core.permissions import secretariat_required
 from app.core.validators import normalize_credit_code, normalize_text
+from app.secretariat import labels
 from app.secretariat.views import bp
 
 PER_PAGE = 20
 CHANGE_REQUESTS_SHOWN = 50
 HISTORY_PER_PAGE = 30
 HISTORY_EVENT = "registration-changed"  # a decision on the detail page reloads its 变更记录
+LIST_EVENT = "change-request-decided"  # a change request decided on 审核注册 reloads the registration list
 
 
 def _filters(args=None):
@@ -60,24 +62,29 @@ def _list_context(args, decided=None):
             "pending_total": pending_total, "decided": decided}
 
 
+def _change_requests():
+    """The pending change requests shown (oldest first) and how many are pending in all."""
+    pending_requests = db.select(UnitChangeRequest).where(UnitChangeRequest.status == STATUS_PENDING)
+    requests = db.session.execute(
+        pending_requests.options(joinedload(UnitChangeRequest.unit))
+        .order_by(UnitChangeRequest.created_at, UnitChangeRequest.id)
+        .limit(CHANGE_REQUESTS_SHOWN)).scalars().all()
+    total = len(requests)
+    if total == CHANGE_REQUESTS_SHOWN:
+        total = db.session.execute(
+            db.select(db.func.count()).select_from(pending_requests.subquery())).scalar()
+    return {"change_requests": requests, "change_requests_total": total}
+
+
 @bp.get("/registrations", endpoint="registrations")
 @secretariat_required
 def registrations():
     """审核注册: pending first; filter by status, province, industry; search name or credit code."""
     context = _list_context(request.args)
-    pending_requests = db.select(UnitChangeRequest).where(UnitChangeRequest.status == STATUS_PENDING)
-    requests = db.session.execute(
-        pending_requests.options(joinedload(UnitChangeRequest.unit))
-        .order_by(UnitChangeRequest.created_at).limit(CHANGE_REQUESTS_SHOWN)).scalars().all()
-    requests_total = len(requests)
-    if requests_total == CHANGE_REQUESTS_SHOWN:
-        requests_total = db.session.execute(
-            db.select(db.func.count()).select_from(pending_requests.subquery())).scalar()
     provinces = db.session.execute(db.select(Province).order_by(Province.code)).scalars().all()
     industries = db.session.execute(db.select(Industry).order_by(Industry.code)).scalars().all()
     return render("admin/registrations/index.html", "admin/registrations/_list.html",
-                  change_requests=requests, change_requests_total=requests_total, provinces=provinces,
-                  industries=industries, **context)
+                  provinces=provinces, industries=industries, **_change_requests(), **context)
 
 
 def _unit_or_404(unit_id):
@@ -116,14 +123,14 @@ def registration_detail(unit_id):
     history = HistoryPage(unit, request.args.get("hpage", 1, type=int))
     if is_htmx() and request.args.get("hpage"):
         return render_template("admin/registrations/_history.html", unit=unit, history=history,
-                               field_labels=FIELD_LABELS, status_labels=STATUS_LABELS)
+                               **labels.history_context())
     requests = db.session.execute(
         db.select(UnitChangeRequest).options(joinedload(UnitChangeRequest.unit))
         .where(UnitChangeRequest.unit_id == unit.id)
         .order_by(UnitChangeRequest.created_at.desc()).limit(CHANGE_REQUESTS_SHOWN)).scalars().all()
     response = make_response(render_template(
         "admin/registrations/detail.html", unit=unit, change_requests=requests, history=history,
-        field_labels=FIELD_LABELS, status_labels=STATUS_LABELS, errors={}))
+        errors={}, **labels.history_context()))
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -197,6 +204,14 @@ def change_request_decide(request_id):
         row = db.session.get(UnitChangeRequest, request_id)
     else:
         db.session.commit()
+    status = 422 if errors else 200
+    if request.form.get("from") == "list":
+        # the whole section: the decided request leaves it and its heading counts only what is pending;
+        # the registration list below reloads (an approved new name shows there at once)
+        response = make_response(render_template(
+            "admin/registrations/_change_requests.html", decided=None if errors else row,
+            row_errors={row.id: errors} if errors else None, **_change_requests()), status)
+        return trigger(response, LIST_EVENT) if not errors else response
     response = make_response(render_template("admin/registrations/_change_request.html", cr=row, errors=errors,
-                                              compact=request.form.get("from") == "list"), 422 if errors else 200)
+                                              compact=False), status)
     return trigger(response, HISTORY_EVENT) if not errors else response

@@ -6,6 +6,8 @@ from app.accounts.models import STATUS_LABELS
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, render
 from app.core.permissions import secretariat_required
+from app.core.settings import open_filing_year
+from app.secretariat import labels
 from app.secretariat import units as unit_admin
 from app.secretariat.views import bp
 
@@ -19,7 +21,8 @@ def units():
     provinces, industries = unit_admin.reference_lists()
     return render("admin/units.html", "admin/_unit_table.html", pagination=pagination, filters=filters,
                   provinces=provinces, industries=industries, status_labels=STATUS_LABELS,
-                  account_labels=unit_admin.ACCOUNT_FILTERS)
+                  account_labels=unit_admin.ACCOUNT_FILTERS, filed_labels=unit_admin.FILED_FILTERS,
+                  filing_year=open_filing_year())
 
 
 @bp.get("/units/<int:unit_id>", endpoint="unit_detail")
@@ -29,7 +32,8 @@ def unit_detail(unit_id):
     pages = {name: request.args.get(name, 1, type=int) for name in ("inv_page", "req_page", "log_page")}
     pages = {name: number for name, number in pages.items() if number > 1}  # links keep the others' pages
     return render("admin/unit_detail.html", "admin/unit_detail.html",
-                  **unit_admin.unit_detail(unit_id, **pages), pages=pages)
+                  **unit_admin.unit_detail(unit_id, **pages), pages=pages, status_labels=STATUS_LABELS,
+                  **labels.history_context())
 
 
 @bp.post("/units/<int:unit_id>/disable", endpoint="disable_unit")

@@ -67,6 +67,25 @@
     if (input) { input.setAttribute("aria-expanded", event.target.querySelector("[data-unit-option]") ? "true" : "false"); }
   });
 
+  // 不通过 needs a reason (it goes into the mail): say so beside the box before asking to confirm.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-reason-required]")) { return; }
+    var box = form.querySelector("textarea[name=reason]");
+    var old = form.querySelector(".reason-missing");
+    if (old) { old.remove(); }
+    if (!box || box.value.trim()) { return; }
+    event.preventDefault();
+    var message = document.createElement("span");
+    message.className = "field-error reason-missing";
+    message.setAttribute("role", "alert");
+    message.textContent = "请填写不通过的原因。";
+    box.insertAdjacentElement("afterend", message);
+    box.classList.add("is-invalid");
+    box.setAttribute("aria-invalid", "true");
+    box.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { scrollChartsToEnd(document); });
   document.addEventListener("htmx:afterSwap", function (event) { scrollChartsToEnd(event.target); });
 })();

@@ -1,0 +1,111 @@
+"""Chinese for the codes the records keep: 操作日志 actions and their details, 变更记录 fields and values.
+
+The database keeps stable codes (unit.approve, status "pending", province "11"); every page of the
+secretariat shows them in Chinese, never the code.
+"""
+import json
+
+from app.accounts.models import ROLE_LABELS, STATUS_LABELS
+from app.accounts.registration import FIELD_LABELS
+from app.core.extensions import db
+from app.core.models import Industry, Province
+from app.filings.models import SOURCE_FORM, SOURCE_IMPORT, SOURCE_LINK_FORM, SOURCE_LINK_IMPORT
+from app.secretariat.year_settings import LABELS as YEAR_LABELS
+
+ACTION_LABELS = {
+    "unit.register": "注册", "unit.approve": "审核通过注册", "unit.reject": "审核不通过注册",
+    "unit.change_request": "提交变更申请", "unit.change_approve": "通过变更申请", "unit.change_reject": "驳回变更申请",
+    "unit.profile": "修改资料", "unit.enable": "启用单位账号", "unit.disable": "停用单位账号",
+    "account.create": "创建账号", "account.enable": "启用账号", "account.disable": "停用账号",
+    "password.change": "修改密码", "password.reset": "重置密码", "password.reset_link": "发送重置密码链接",
+    "login.locked": "登录锁定", "mail.resend": "重发邮件", "settings.year": "年度设置",
+    "notice.create": "发布通知公告", "notice.update": "修改通知公告", "notice.delete": "删除通知公告",
+    "notice.attachment_delete": "删除通知附件", "filing.export": "导出备案总览",
+    "invitation.created": "邀请企业", "invitation.deleted": "删除邀请", "invitation.link_mailed": "发送邀请链接",
+    "invitation.link_regenerated": "重新生成邀请链接", "unit_year_stat.save": "保存年度统计",
+}
+for _kind, _label in (("group", "小组"), ("team", "班组")):
+    for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),
+                         ("delete_for_invitation", "随邀请删除{}备案"), ("import", "导入{}备案"),
+                         ("export", "导出{}备案")):
+        ACTION_LABELS[f"{_kind}_filing.{_verb}"] = _text.format(_label)
+
+KIND_LABELS = {"group": "小组", "team": "班组"}
+SOURCE_LABELS = {SOURCE_FORM: "本单位录入", SOURCE_IMPORT: "本单位导入", SOURCE_LINK_FORM: "邀请链接录入",
+                 SOURCE_LINK_IMPORT: "邀请链接导入"}
+DETAIL_LABELS = {
+    **FIELD_LABELS, **YEAR_LABELS,
+    "changes": "申请变更", "reason": "原因", "count": "条数", "year": "年度", "source": "来源",
+    "unit_id": "申报单位编号", "unit": "申报单位编号", "unit_q": "申报单位", "invitation_id": "邀请编号",
+    "deleted_filings": "删除的备案", "kept_filings": "保留的备案", "enterprise_name": "企业名称",
+    "file": "文件", "sha256": "文件校验值", "is_enabled": "账号状态", "kind": "类型", "recipient": "收件人",
+    "version": "链接版本", "attachments": "附件", "attachments_added": "新增附件", "is_published": "在首页发布",
+    "title": "标题", "body": "正文", "username": "登录账号", "display_name": "姓名", "role": "角色",
+    "phone": "联系电话", "q": "搜索", "province": "所属省份", "industry": "所属行业",
+    "open_filing_year": "开放备案年度", "group": "小组", "team": "班组",
+}
+LIST_KEYS = ("attachments", "attachments_added")  # plain lists; any other pair is [before, after]
+VALUE_LABELS = {"kind": KIND_LABELS, "source": SOURCE_LABELS, "role": ROLE_LABELS, "status": STATUS_LABELS}
+
+
+def action_label(action):
+    """An action's Chinese name (a code nobody labelled yet reads 其他操作, never the code)."""
+    return ACTION_LABELS.get(action, "其他操作")
+
+
+def _value(key, value):
+    if isinstance(value, bool):
+        if key == "is_enabled":
+            return "正常" if value else "已停用"
+        return "是" if value else "否"
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, list):
+        if len(value) == 2 and not isinstance(value[0], (list, dict)) and key not in LIST_KEYS:
+            return f"{_value(key, value[0])} → {_value(key, value[1])}"  # [before, after]
+        return "、".join(_value(key, v) for v in value) or "（无）"
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_value(k, v)}" for k, v in value.items())
+    return str(VALUE_LABELS.get(key, {}).get(value, value))
+
+
+def describe_detail(detail):
+    """[(label, text)] of an audit entry's JSON detail, in Chinese."""
+    if not detail:
+        return []
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return [("内容", detail)]
+    if not isinstance(data, dict):
+        return [("内容", _value("", data))]
+    return [(DETAIL_LABELS.get(key, "其他"), _value(key, value)) for key, value in data.items()]
+
+
+def reference_names():
+    """{code: name} of provinces and industries (two small queries), for showing stored codes."""
+    return {"province_code": dict(db.session.execute(db.select(Province.code, Province.name)).all()),
+            "industry_code": dict(db.session.execute(db.select(Industry.code, Industry.name)).all())}
+
+
+def change_value(field, value, names):
+    """One 原值/新值 of a 变更记录 row as the clerk reads it."""
+    if value is None or value == "":
+        return ""
+    if field == "status":
+        return STATUS_LABELS.get(value, value)
+    if field in names:
+        return names[field].get(value, value)
+    if field == "license_file_id":
+        return f"文件（编号{value}）"
+    return value
+
+
+def field_label(field):
+    """A 变更记录 field in Chinese."""
+    return FIELD_LABELS.get(field, "其他")
+
+
+def history_context():
+    """What a 变更记录 table needs to show its rows in Chinese."""
+    return {"names": reference_names(), "change_value": change_value, "field_label": field_label}
