@@ -133,7 +133,9 @@ def test_query_count_does_not_grow_with_rows(client, auth, make, count_queries, 
         _bulk_invitations(small, 1)
         _bulk_invitations(big, 200)
         for unit in (small, big):
-            ids = db.session.execute(select(Invitation.id).where(Invitation.unit_id == unit.id)).scalars().all()
+            # ordered: without ORDER BY PostgreSQL may read them through (unit_id, enterprise_key)
+            ids = db.session.execute(select(Invitation.id).where(Invitation.unit_id == unit.id)
+                                     .order_by(Invitation.id)).scalars().all()
             for i in ids[-20:]:
                 db.session.add(QcGroupFiling(
                     unit_id=unit.id, year=open_year, reg_no=f"QC-{open_year}-{i:06d}", enterprise_name="x",
