@@ -11,6 +11,15 @@ pytestmark = pytest.mark.e2e
 WIDTHS = ((1280, False), (375, True))
 
 
+def unit_pages(new_page, login_browser, unit, path):
+    """(width, page) at a desktop and a phone, each logged in as the unit and opened at path."""
+    for width, mobile in WIDTHS:
+        pg = new_page(width=width, height=900, mobile=mobile)
+        login_browser(pg, unit.user)
+        pg.goto(pg.base_url + path)
+        yield width, pg
+
+
 @pytest.fixture
 def unit_world(app, make):
     """A unit with 设置, filings, an idle and a busy invitation, and a notice with an attachment."""
@@ -34,10 +43,7 @@ def unit_world(app, make):
 
 
 def test_unit_home_shows_progress_notices_and_dates(new_page, login_browser, unit_world, screenshot):
-    for width, mobile in WIDTHS:
-        pg = new_page(width=width, height=900, mobile=mobile)
-        login_browser(pg, unit_world["unit"].user)
-        pg.goto(pg.base_url + "/")
+    for width, pg in unit_pages(new_page, login_browser, unit_world["unit"], "/"):
         expect(pg.locator("#progress-groups")).to_contain_text("2 / 8")
         expect(pg.locator("#progress-teams")).to_contain_text("1 / 4")
         expect(pg.locator("#idle-invitations")).to_contain_text("天津石化（滨海）分公司")
@@ -55,10 +61,7 @@ def test_a_record_read_only_and_the_deadline_closing_delete_and_settings(app, ne
     from app.core.settings import set_open_filing_year
 
     filing = unit_world["filing"]
-    for width, mobile in WIDTHS:
-        pg = new_page(width=width, height=900, mobile=mobile)
-        login_browser(pg, unit_world["unit"].user)
-        pg.goto(pg.base_url + "/groups/")
+    for width, pg in unit_pages(new_page, login_browser, unit_world["unit"], "/groups/"):
         pg.get_by_role("link", name=filing.reg_no).click()
         expect(pg.locator("h1")).to_contain_text("攻关QC小组（一车间）")
         expect(pg.locator(".filing-view")).to_contain_text("2024年3月1日")
@@ -68,10 +71,7 @@ def test_a_record_read_only_and_the_deadline_closing_delete_and_settings(app, ne
     with app.app_context():
         set_open_filing_year(unit_world["year"], deadline=date(2000, 1, 1))
         db.session.commit()
-    for width, mobile in WIDTHS:
-        pg = new_page(width=width, height=900, mobile=mobile)
-        login_browser(pg, unit_world["unit"].user)
-        pg.goto(pg.base_url + "/groups/")
+    for width, pg in unit_pages(new_page, login_browser, unit_world["unit"], "/groups/"):
         expect(pg.locator("#filing-list")).not_to_contain_text("删除")
         expect(pg.locator("#filing-list")).not_to_contain_text("修改")
         _shot(screenshot, pg, f"list-closed-{width}")
@@ -106,10 +106,7 @@ def test_other_changed_unit_pages_at_both_widths(new_page, login_browser, unit_w
 
 def test_send_mail_says_outbox_and_the_row_shows_the_mails_state(new_page, login_browser, unit_world,
                                                                   screenshot):
-    for width, mobile in WIDTHS:
-        pg = new_page(width=width, height=900, mobile=mobile)
-        login_browser(pg, unit_world["unit"].user)
-        pg.goto(pg.base_url + "/invite/")
+    for width, pg in unit_pages(new_page, login_browser, unit_world["unit"], "/invite/"):
         row = pg.locator("#invite-table tbody tr", has_text="天津石化（滨海）分公司")
         row.get_by_role("link", name="小组邀请").click()
         dialog = pg.locator("#invite-dialog")
