@@ -1,11 +1,12 @@
 """Error pages in Chinese: a full page, or a small fragment for htmx requests."""
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.extensions import db
 from app.core.htmx import is_htmx
+from app.core.uploads import apply_upload_limit
 
 MESSAGES = {
     400: ("请求无效", "提交的数据不完整或已过期，请刷新页面后重试。"),
@@ -27,6 +28,7 @@ def render_error(code, message=None):
 
 def register(app):
     """Install the handlers."""
+    app.before_request(apply_upload_limit)  # first: the NUL check below parses the body
 
     @app.before_request
     def refuse_nul_bytes():
@@ -56,6 +58,8 @@ def register(app):
         description = None
         if error.code in (400, 403, 404, 429) and getattr(error, "zh_message", None):
             description = error.zh_message
+        elif error.code == 413 and g.get("upload_limit_mb"):
+            description = f"上传的文件太大，文件大小不能超过{g.upload_limit_mb}M。"
         return render_error(error.code, description)
 
     @app.errorhandler(Exception)
