@@ -17,6 +17,8 @@ def test_settings_and_notice_reach_the_home_page(page, new_page, make, login_bro
     expect(page.locator("#f-earliest_completion")).to_have_value("2023-05-01")
     assert page.input_value("#f-declaration_start") == "2024-03-25"
     page.fill("#f-theme", THEME)
+    page.check("#f-set_filing_year")
+    page.fill("#f-declaration_year", "2024")
     page.fill("#f-filing_deadline", "2024-01-15")
     page.fill("#f-declaration_end", "2024-03-01")
     page.click("#settings-form button[type=submit]")
