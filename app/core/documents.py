@@ -13,6 +13,8 @@ from app.core.zipguard import OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, infla
 
 KIND_NAMES = {"jpeg": "JPG", "png": "PNG", "pdf": "PDF", "docx": "Word（.docx）", "doc": "Word（.doc）",
               "pptx": "PowerPoint（.pptx）", "ppt": "PowerPoint（.ppt）"}
+ACCEPT = {"jpeg": ".jpg,.jpeg", "png": ".png", "pdf": ".pdf", "docx": ".docx", "doc": ".doc", "pptx": ".pptx",
+          "ppt": ".ppt"}
 # A report with a few hundred pictures has a few hundred parts; its XML compresses 10–50×.
 OFFICE_LIMITS = ZipLimits(max_entries=3000, max_total=400 * 1024 * 1024, max_entry=200 * 1024 * 1024,
                           verb="上传", resave="请用Word/WPS重新保存后再上传")

@@ -119,6 +119,10 @@ class Declaration(db.Model):
     files: Mapped[list["DeclarationFile"]] = relationship(
         back_populates="declaration", cascade="all, delete-orphan", order_by="DeclarationFile.id")
 
+    # Every UPDATE/DELETE checks and bumps `version`: a change racing another one (a double 提交, a 撤回 against a
+    # 形式审查 decision) raises StaleDataError instead of silently overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
     @property
     def filing(self):
         """The filing this declaration declares."""
@@ -255,6 +259,16 @@ class FormalCheck(db.Model):
     opinion: Mapped[str] = mapped_column(Text, default="")
     resubmit_deadline: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeclarationReminder(db.Model):
+    """The reminder mail sent to a unit before the window of a year closes (one per unit and year)."""
+
+    __tablename__ = "declaration_reminder"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class DeclarationExtension(db.Model):

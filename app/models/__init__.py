@@ -27,6 +27,7 @@ from app.declarations.models import (  # noqa: F401
     Declaration,
     DeclarationExtension,
     DeclarationFile,
+    DeclarationReminder,
     ExpertRecommendation,
     ExpertRecommendationFile,
     FormalCheck,

@@ -30,6 +30,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_declaration_extension_unit_id_unit'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('unit_id', 'year', 'kind', name=op.f('pk_declaration_extension'))
     )
+    op.create_table('declaration_reminder',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_declaration_reminder_unit_id_unit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', 'year', name=op.f('pk_declaration_reminder'))
+    )
     op.create_table('expert_recommendation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -242,5 +249,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_expert_recommendation_unit_id'))
 
     op.drop_table('expert_recommendation')
+    op.drop_table('declaration_reminder')
     op.drop_table('declaration_extension')
     # ### end Alembic commands ###

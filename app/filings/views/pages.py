@@ -4,6 +4,7 @@ import io
 from flask import abort, flash, make_response, request, send_file, url_for
 
 from app.core import audit
+from app.core.errors import render_error
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render, trigger
 from app.core.permissions import current_unit, unit_required
@@ -150,7 +151,14 @@ def register_filing_views(bp, kind):
         """Delete one record (hx-confirm on the button); the row disappears."""
         filing = service.get_filing_or_404(kind, current_unit(), filing_id)
         reg_no = filing.reg_no
-        service.delete_filing(filing)
+        try:
+            service.delete_filing(filing)
+        except service.FilingError as exc:
+            db.session.rollback()
+            if is_htmx():  # not swapped into the row: the page shows the message (app.js toast)
+                return render_error(409, exc.message)
+            flash(exc.message, "error")
+            return htmx_redirect(url_for(f"{bp.name}.index"))
         db.session.commit()
         if is_htmx():  # the row goes; the list (count, pages) refreshes on the event
             return trigger(make_response("", 200), "filings-changed")
