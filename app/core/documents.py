@@ -11,7 +11,7 @@ import logging
 from app.core.uploads import UploadError, check_image
 from app.core.zipguard import OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, inflate_all, open_archive
 
-KIND_NAMES = {"jpeg": "JPG", "png": "PNG", "pdf": "PDF", "docx": "Word（.docx）", "doc": "Word（.doc）",
+KIND_NAMES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG", "docx": "Word（.docx）", "doc": "Word（.doc）",
               "pptx": "PowerPoint（.pptx）", "ppt": "PowerPoint（.ppt）"}
 ACCEPT = {"jpeg": ".jpg,.jpeg", "png": ".png", "pdf": ".pdf", "docx": ".docx", "doc": ".doc", "pptx": ".pptx",
           "ppt": ".ppt"}
@@ -133,8 +133,8 @@ def _check_pdf(path):
 
 def identify(received, allowed, label):
     """The kind of a received file among `allowed` (checked for safety), or UploadError naming `label`."""
-    wanted = "、".join(dict.fromkeys(KIND_NAMES[kind] for kind in allowed))
-    refusal = f"{label}应为{wanted}文件，所选文件的内容不是（系统按文件内容判断，与扩展名无关）。"
+    wanted = "、".join(KIND_NAMES[kind] for kind in KIND_NAMES if kind in allowed)
+    refusal = f"{label}只接受{wanted}文件，所选文件的内容不符（系统按文件内容判断，与扩展名无关）。"
     container = sniff(received.head)
     if container in ("jpeg", "png"):
         kind = container if container in allowed else None

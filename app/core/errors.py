@@ -29,7 +29,8 @@ def render_error(code, message=None):
 
 def register(app):
     """Install the handlers."""
-    app.before_request(apply_upload_limit)  # first: the NUL check below parses the body
+    # Before every other hook: the CSRF check and the NUL check below parse the body under the request's limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, apply_upload_limit)
 
     @app.before_request
     def refuse_nul_bytes():

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from sqlalchemy import select
 
-from app.core import audit, documents, uploads
-from app.core.clock import utcnow
+from app.core import audit, clock, documents, uploads
 from app.core.extensions import db
 from app.core.uploads import MB, UploadError
 from app.declarations.checksum import declaration_hash
@@ -162,7 +161,7 @@ def upload(declaration, code, file_storage):
     if purpose.max_count == 1:
         for old in existing:
             removed.append(_remove(declaration, old))
-    declaration.updated_at = utcnow()  # a new version: a racing 提交 or save sees the change
+    declaration.updated_at = clock.utcnow()  # a new version: a racing 提交 or save sees the change
     db.session.flush()
     audit.record("declaration.file_upload", f"上传{label}“{stored.original_name}”（{declaration.decl_no}）",
                  target=declaration, detail={"purpose": code, "sha256": stored.sha256, "size": stored.size,
@@ -190,7 +189,7 @@ def delete(declaration, row):
     label = PURPOSES[row.purpose].label_for(declaration.kind)
     original = row.stored_file.original_name
     names = [_remove(declaration, row)]
-    declaration.updated_at = utcnow()
+    declaration.updated_at = clock.utcnow()
     db.session.flush()
     audit.record("declaration.file_delete", f"删除{label}“{original}”（{declaration.decl_no}）", target=declaration,
                  detail={"purpose": row.purpose})

@@ -14,8 +14,7 @@ from flask import abort
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
-from app.core.clock import utcnow
+from app.core import audit, clock
 from app.core.extensions import db
 from app.core.pagination import contains_pattern
 from app.core.settings import DeclarationPeriod, current_declaration_period, declaration_period
@@ -176,7 +175,7 @@ def update_declaration(declaration, cleaned):
         setattr(declaration, column, value)
     declaration.data_hash = declaration_hash(declaration)
     if changed:
-        declaration.updated_at = utcnow()
+        declaration.updated_at = clock.utcnow()
     db.session.flush()
     if changed:
         audit.record("declaration.update", f"修改成果申报 {declaration.decl_no}", target=declaration,
@@ -207,7 +206,7 @@ def submit_declaration(declaration, window):
     if problems:
         raise DeclarationError("以下问题更正后才能提交申报：", problems)
     declaration.status = STATUS_SUBMITTED
-    declaration.submitted_at = utcnow()
+    declaration.submitted_at = clock.utcnow()
     declaration.data_hash = declaration_hash(declaration)
     db.session.flush()
     mail.queue_receipt(declaration)
