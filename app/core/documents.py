@@ -8,7 +8,7 @@ bounded chunks.
 """
 import logging
 
-from app.core.uploads import UploadError, check_image
+from app.core.uploads import UploadError, check_image, sniff_kind
 from app.core.zipguard import OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, inflate_all, open_archive
 
 KIND_NAMES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG", "docx": "Word（.docx）", "doc": "Word（.doc）",
@@ -26,17 +26,11 @@ OLE_ENTRY = 128  # directory entries are 128-byte records: a UTF-16LE name, then
 
 def sniff(head):
     """The container of the content: 'jpeg', 'png', 'pdf', 'zip', 'ole' or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"%PDF-"):
-        return "pdf"
     if head.startswith(ZIP_MAGIC):
         return "zip"
     if head.startswith(OLE_MAGIC):
         return "ole"
-    return None
+    return sniff_kind(head)
 
 
 def _ole_name(name):

@@ -65,24 +65,21 @@ def check_directory(infos, limits):
             raise UnsafeFile(f"文件压缩比异常（疑似压缩炸弹），已拒绝{limits.verb}。")
 
 
-def iter_entry(archive, info, limits, inflated_so_far=0):
-    """Yield the decompressed chunks of one entry, counting real bytes against the limits.
+def inflate_entry(archive, info, limits, inflated_so_far=0, on_chunk=None):
+    """Decompress one entry in chunks, counting real bytes against the limits; `on_chunk(chunk)` sees each chunk.
 
-    `inflated_so_far` is what earlier entries inflated; the generator's return value (StopIteration.value)
-    is the new total. Damaged streams become UnsafeFile.
+    `inflated_so_far` is what earlier entries inflated; returns the new total. Damaged streams become UnsafeFile.
     """
     size, total = 0, inflated_so_far
     try:
         with archive.open(info) as handle:
-            while True:
-                chunk = handle.read(CHUNK)
-                if not chunk:
-                    break
+            while chunk := handle.read(CHUNK):
                 size += len(chunk)
                 total += len(chunk)
                 if size > limits.max_entry or total > limits.max_total:
                     raise limits.bomb()
-                yield chunk
+                if on_chunk is not None:
+                    on_chunk(chunk)
     except UnsafeFile:
         raise
     except Exception as exc:  # BadZipFile, zlib.error, EOFError, CRC mismatch: a broken stream is a broken file
@@ -90,17 +87,9 @@ def iter_entry(archive, info, limits, inflated_so_far=0):
     return total
 
 
-def inflate_all(archive, limits, on_chunk=None):
-    """Decompress every entry once (bounded); `on_chunk(info, chunk)` sees each chunk."""
+def inflate_all(archive, limits):
+    """Decompress every entry once (bounded), to know the real sizes; returns the inflated total."""
     total = 0
     for info in archive.infolist():
-        entry = iter_entry(archive, info, limits, total)
-        while True:
-            try:
-                chunk = next(entry)
-            except StopIteration as stop:
-                total = stop.value
-                break
-            if on_chunk is not None:
-                on_chunk(info, chunk)
+        total = inflate_entry(archive, info, limits, total)
     return total

@@ -1,17 +1,16 @@
 """Real browser: a unit declares a filed group through the picker, fills the 申报表, uploads a .docx made with
 python-docx, a PDF of activity records and the stamped scan, submits, and the receipt reaches the SMTP server;
 every 成果申报 page at desktop and phone width."""
-import io
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from app.core import outbox
 from app.core.clock import china_today
 from app.core.extensions import db
 from app.core.settings import set_open_declaration_year
 from app.models import YearSetting
+from tests.conftest import deliver_to
 from tests.declarations.conftest import docx_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.e2e
@@ -121,13 +120,7 @@ def test_declare_a_group_upload_submit_and_receive_the_receipt(app, page, new_pa
     screenshot(page, "overview")
     assert errors_of(page) == []
 
-    old = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
-    try:
-        with app.app_context():
-            assert outbox.deliver_due()["sent"] == 1
-    finally:
-        app.config.update(old)
+    assert deliver_to(app, smtp_server) == 1
     [message] = smtp_server.messages
     assert message["To"] == "receipt@example.com" and f"QCSB-{year}-0001" in message["Subject"]
     body = message.get_body(("plain",)).get_content()

@@ -155,32 +155,11 @@ def submit(declaration_id):
     return htmx_redirect(url_for("declarations.declaration_list", kind=declaration.kind))
 
 
-@bp.post("/<int:declaration_id>/withdraw")
-@unit_required
-def withdraw(declaration_id):
-    """撤回: back to 草稿 while the window is open and before 形式审查."""
-    declaration, window = load_declaration(declaration_id, lock=True)
+def _list_action(declaration, act, done_message):
+    """Run a 撤回/删除 of the list: commit, or say why not; back to the list either way."""
+    kind = declaration.kind
     try:
-        service.withdraw_declaration(declaration, window)
-        db.session.commit()
-        flash(f"已撤回申报 {declaration.decl_no}，修改后请重新提交。", "success")
-    except service.DeclarationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    except StaleDataError:
-        db.session.rollback()
-        flash(CHANGED_ELSEWHERE, "warning")
-    return htmx_redirect(url_for("declarations.declaration_list", kind=declaration.kind))
-
-
-@bp.post("/<int:declaration_id>/delete")
-@unit_required
-def delete(declaration_id):
-    """删除 a draft and its files (the 申报编号 is not issued again)."""
-    declaration, window = load_declaration(declaration_id, lock=True)
-    kind, decl_no = declaration.kind, declaration.decl_no
-    try:
-        names = service.delete_declaration(declaration, window)
+        result = act()
         db.session.commit()
     except service.DeclarationError as exc:
         db.session.rollback()
@@ -189,6 +168,24 @@ def delete(declaration_id):
         db.session.rollback()
         flash(CHANGED_ELSEWHERE, "warning")
     else:
-        uploads.delete_files(names)
-        flash(f"已删除草稿 {decl_no}。", "success")
+        uploads.delete_files(result or [])
+        flash(done_message, "success")
     return htmx_redirect(url_for("declarations.declaration_list", kind=kind))
+
+
+@bp.post("/<int:declaration_id>/withdraw")
+@unit_required
+def withdraw(declaration_id):
+    """撤回: back to 草稿 while the window is open and before 形式审查."""
+    declaration, window = load_declaration(declaration_id, lock=True)
+    return _list_action(declaration, lambda: service.withdraw_declaration(declaration, window),
+                        f"已撤回申报 {declaration.decl_no}，修改后请重新提交。")
+
+
+@bp.post("/<int:declaration_id>/delete")
+@unit_required
+def delete(declaration_id):
+    """删除 a draft and its files (the 申报编号 is not issued again)."""
+    declaration, window = load_declaration(declaration_id, lock=True)
+    return _list_action(declaration, lambda: service.delete_declaration(declaration, window),
+                        f"已删除草稿 {declaration.decl_no}。")

@@ -8,7 +8,7 @@ declarations, and worksheet parts are scanned for their used range (<dimension>)
 import io
 import re
 
-from app.core.zipguard import CHUNK, OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, iter_entry, open_archive
+from app.core.zipguard import CHUNK, OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, inflate_entry, open_archive
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_COLUMNS = 200
@@ -59,30 +59,25 @@ def check_xlsx(data, max_rows):
 def _scan_entry(archive, info, total, max_rows):
     """Decompress one entry in chunks (never trusting declared sizes) and scan XML parts."""
     name = info.filename
-    is_xml = name.endswith((".xml", ".rels", ".vml"))
+    if not name.endswith((".xml", ".rels", ".vml")):
+        return inflate_entry(archive, info, XLSX_LIMITS, total)
     is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
     scanner = _SheetScanner(max_rows) if is_sheet else None
-    tail = b""
-    first = True
-    entry = iter_entry(archive, info, XLSX_LIMITS, total)
-    while True:
-        try:
-            chunk = next(entry)
-        except StopIteration as stop:
-            total = stop.value
-            break
-        if not is_xml:
-            continue
-        if first:
+    state = {"tail": b"", "first": True}
+
+    def scan(chunk):
+        if state["first"]:
             _check_encoding(chunk)
-            first = False
-        window = tail + chunk
+            state["first"] = False
+        window = state["tail"] + chunk
         if b"!" in window and DECLARATION_RE.search(window):
             raise UnsafeFile("文件包含不允许的XML实体声明（DOCTYPE/ENTITY），已拒绝导入。")
         if scanner is not None:
-            scanner.feed(window, len(tail))
-        tail = window[-OVERLAP:]
-    if scanner is not None and (scanner.needs_strict_scan or IMPLICIT_POSITION_RE.search(tail)):
+            scanner.feed(window, len(state["tail"]))
+        state["tail"] = window[-OVERLAP:]
+
+    total = inflate_entry(archive, info, XLSX_LIMITS, total, scan)
+    if scanner is not None and (scanner.needs_strict_scan or IMPLICIT_POSITION_RE.search(state["tail"])):
         try:
             _strict_scan(archive, info, scanner)
         except UnsafeFile:
