@@ -148,16 +148,18 @@ def create_declaration(kind, unit, filing, cleaned, *, submission_key=None):
     else:
         declaration.team_filing = filing
     declaration.unit = unit
-    db.session.add(declaration)
     try:
-        with db.session.begin_nested():  # a concurrent first save of the same filing or key
+        # A concurrent first save of the same filing or key fails here alone: the row is added inside the savepoint
+        # (begin_nested flushes what is pending before it starts).
+        with db.session.begin_nested():
+            db.session.add(declaration)
             db.session.flush()
     except IntegrityError:
         again = submission_key and db.session.scalar(
             select(Declaration).where(Declaration.submission_key == submission_key))
+        existing = None if again else declaration_of_filing(kind, filing.id)
         if again:
             return again
-        existing = declaration_of_filing(kind, filing.id)
         raise DeclarationError(duplicate_message(kind, existing.decl_no if existing else "")) from None
     declaration.data_hash = declaration_hash(declaration)
     db.session.flush()
