@@ -137,6 +137,12 @@ def test_declare_a_group_upload_submit_and_receive_the_receipt(app, page, new_pa
     phone.goto(phone.base_url + f"/declarations/group/new/{other.id}")
     screenshot(phone, "phone-form")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.get_by_role("button", name="保存").click()  # an incomplete draft is kept
+    expect(phone.locator(".flash-success")).to_contain_text(f"QCSB-{year}-0002")
+    screenshot(phone, "phone-edit")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.goto(phone.base_url + "/declarations/downloads")
+    screenshot(phone, "phone-downloads")
     phone.goto(phone.base_url + "/declarations/group/")
     phone.locator(".declaration-table a", has_text="查看").first.click()
     screenshot(phone, "phone-show")
