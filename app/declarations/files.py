@@ -111,6 +111,24 @@ def files_by_declaration(declaration_ids):
     return found
 
 
+def stamped_hashes(declaration_ids):
+    """{declaration_id: 校验码 of its latest 申报表盖章扫描件} in one light query (the list shows only this state)."""
+    if not declaration_ids:
+        return {}
+    rows = db.session.execute(
+        select(DeclarationFile.declaration_id, DeclarationFile.data_hash)
+        .where(DeclarationFile.declaration_id.in_(declaration_ids), DeclarationFile.purpose == FILE_STAMPED_FORM)
+        .order_by(DeclarationFile.id)).all()
+    return dict(rows)  # the newest scan of a declaration comes last and wins
+
+
+def scan_state(declaration, stamped_hash):
+    """已上传 / 未上传 / 需重新上传 of the stamped scan, from its stored 校验码 (None: no scan)."""
+    if stamped_hash is None:
+        return STATE_MISSING
+    return STATE_UPLOADED if stamped_hash == declaration_hash(declaration) else STATE_STALE
+
+
 def slots(declaration, files, current_hash=None):
     """The FileSlots of a declaration from its files (current_hash: its 校验码, computed when not given)."""
     current_hash = current_hash or declaration_hash(declaration)

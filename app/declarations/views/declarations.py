@@ -10,7 +10,6 @@ from app.core.settings import current_declaration_period
 from app.declarations import completeness
 from app.declarations import files as declaration_files
 from app.declarations import services as service
-from app.declarations.checksum import declaration_hash
 from app.declarations.fields import KIND_LABELS
 from app.declarations.models import FormalCheck
 from app.declarations.views import bp
@@ -45,13 +44,12 @@ def declaration_list(kind):
     pagination = paginate(query, request.args.get("page", 1, type=int), PER_PAGE)
     declarations = pagination.items
     ids = [d.id for d in declarations]
-    files = declaration_files.files_by_declaration(ids)
+    scans = declaration_files.stamped_hashes(ids)
     checked = set(db.session.scalars(db.select(FormalCheck.declaration_id).where(
         FormalCheck.declaration_id.in_(ids)))) if ids else set()
     rows = []
     for declaration in declarations:
-        slots = declaration_files.slots(declaration, files[declaration.id], declaration_hash(declaration))
-        rows.append({"declaration": declaration, "scan": slots[-1].state,
+        rows.append({"declaration": declaration, "scan": declaration_files.scan_state(declaration, scans.get(declaration.id)),
                      "can_edit": service.can_edit(declaration, window),
                      "can_withdraw": service.can_withdraw(declaration, window, declaration.id in checked)})
     context = dict(tab=kind, kind=kind, label=KIND_LABELS[kind], window=window, pagination=pagination, rows=rows,
