@@ -20,7 +20,7 @@ def new_submission_key():
 
 @dataclass
 class DeclarationForm:
-    """Values (text as shown), errors {field or file_<purpose> or window/quota: message}, warnings [(field, message)]."""
+    """Values as shown, errors {field, file_<purpose>, window or quota: message}, warnings [(field, message)]."""
 
     kind: str
     values: dict

@@ -76,8 +76,8 @@ def test_numbers_names_and_hundredths_are_stored_exactly(unit_client, app, group
     ("main_contributors", "王五，李四，王五", "主要完成人“王五”重复填写。"),
     ("title", "长" * 301, "成果名称（课题名称）最多300个字（现有301个）。"),
 ])
-def test_a_wrong_value_is_refused_beside_its_field_and_what_was_typed_stays(unit_client, app, group_filing, field, value,
-                                                                            message):
+def test_a_wrong_value_is_refused_beside_its_field_and_what_was_typed_stays(unit_client, app, group_filing, field,
+                                                                            value, message):
     response = unit_client.post(f"/declarations/group/new/{group_filing.id}", headers=HX,
                                 data=dict(GROUP_FORM, **{field: value}, submission_key="x"))
     assert response.status_code == 422
@@ -115,7 +115,8 @@ def test_team_limits_and_name_suffix(unit_client, app, team_filing):
 
 
 def test_a_team_with_an_accident_or_without_the_pledge_cannot_submit(unit_client, app, team_filing):
-    declaration_id = create(unit_client, team_filing, dict(TEAM_FORM, accidents="1", no_accident_pledge=""), kind="team")
+    declaration_id = create(unit_client, team_filing, dict(TEAM_FORM, accidents="1", no_accident_pledge=""),
+                            kind="team")
     complete(unit_client, declaration_id)
     response = unit_client.post(f"/declarations/{declaration_id}/edit", headers=HX,
                                 data=dict(TEAM_FORM, accidents="1", no_accident_pledge="", action="submit"))

@@ -5,16 +5,16 @@ import pytest
 from app.core.extensions import db
 from app.declarations import mail
 from app.models import DeclarationReminder, OutboxMail
-from tests.declarations.conftest import GROUP_FORM, HX, complete, create, upload, docx_bytes
+from tests.declarations.conftest import GROUP_FORM, HX, complete, create, docx_bytes, upload
 
 
 def _mails(app):
     with app.app_context():
-        return [(m.recipient, m.subject, m.body) for m in db.session.scalars(db.select(OutboxMail).order_by(OutboxMail.id))]
+        mails = db.session.scalars(db.select(OutboxMail).order_by(OutboxMail.id))
+        return [(m.recipient, m.subject, m.body) for m in mails]
 
 
-def test_receipt_names_the_declaration_and_is_written_with_the_submission(unit_client, app, unit, group_filing,
-                                                                         monkeypatch):
+def test_receipt_names_the_declaration_and_is_written_with_the_submission(unit_client, app, unit, group_filing):
     declaration_id = create(unit_client, group_filing)
     refused = unit_client.post(f"/declarations/{declaration_id}/submit")  # files missing: no receipt
     assert refused.status_code == 422 and _mails(app) == []

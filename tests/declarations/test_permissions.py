@@ -54,8 +54,8 @@ def test_other_roles_are_refused(app, make, auth, owned, group_filing, who):
     client = app.test_client()
     auth.login(client, user)
     before = _state(app)
-    urls = _urls(declaration_id, file_id, group_filing.id) + [("GET", "/declarations/"), ("GET", "/declarations/group/"),
-                                                               ("GET", "/declarations/team/new")]
+    urls = _urls(declaration_id, file_id, group_filing.id) + [
+        ("GET", "/declarations/"), ("GET", "/declarations/group/"), ("GET", "/declarations/team/new")]
     for method, url in urls:
         response = client.open(url, method=method, data={"title": "改了"})
         assert response.status_code == 403, (method, url, response.status_code)

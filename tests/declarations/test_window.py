@@ -8,8 +8,8 @@ from tests.declarations.conftest import GROUP_FORM, HX, YEAR, complete, create
 
 
 def _new(client, filing):
-    return client.post(f"/declarations/group/new/{filing.id}", data=dict(GROUP_FORM, submission_key="k" + str(filing.id)),
-                       headers=HX)
+    return client.post(f"/declarations/group/new/{filing.id}", headers=HX,
+                       data=dict(GROUP_FORM, submission_key=f"k{filing.id}"))
 
 
 def test_first_minute_of_the_window_is_inside_and_the_minute_before_is_not(unit_client, group_filing, clock, app):

@@ -237,7 +237,8 @@ def build_world(app, make=None, **unit_kw):
         set_open_declaration_year(year)
         window = session.get(YearSetting, year) or YearSetting(year=year)
         # the window is open today, whatever the calendar date of the run
-        window.declaration_start, window.declaration_end = china_today() - timedelta(days=1), china_today() + timedelta(days=30)
+        window.declaration_start = china_today() - timedelta(days=1)
+        window.declaration_end = china_today() + timedelta(days=30)
         window.earliest_completion = china_today() - timedelta(days=60)
         session.add(window)
         cr = UnitChangeRequest(unit_id=units["a"].id, new_name=units["a"].name + "（新）")
@@ -285,7 +286,8 @@ def _complete_declaration(session, unit, year, tag, who):
         summary="本小组围绕装置能耗开展活动，取得了显著成效。" * 3, completed_on=china_today() - timedelta(days=30))
     session.add_all([filing, declaration])
     session.flush()
-    for purpose, data, kind, name in (("report", docx_bytes(), "docx", "报告.docx"), ("records", png_bytes(), "png", "记录.png"),
+    for purpose, data, kind, name in (("report", docx_bytes(), "docx", "报告.docx"),
+                                      ("records", png_bytes(), "png", "记录.png"),
                                       ("stamped_form", png_bytes(), "png", f"盖章-{who}.png")):
         stored = uploads.store(data, kind, name, f"declaration_{purpose}", unit_id=unit.id)
         declaration.files.append(DeclarationFile(purpose=purpose, stored_file=stored,

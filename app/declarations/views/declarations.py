@@ -49,7 +49,8 @@ def declaration_list(kind):
         FormalCheck.declaration_id.in_(ids)))) if ids else set()
     rows = []
     for declaration in declarations:
-        rows.append({"declaration": declaration, "scan": declaration_files.scan_state(declaration, scans.get(declaration.id)),
+        scan = declaration_files.scan_state(declaration, scans.get(declaration.id))
+        rows.append({"declaration": declaration, "scan": scan,
                      "can_edit": service.can_edit(declaration, window),
                      "can_withdraw": service.can_withdraw(declaration, window, declaration.id in checked)})
     context = dict(tab=kind, kind=kind, label=KIND_LABELS[kind], window=window, pagination=pagination, rows=rows,

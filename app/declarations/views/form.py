@@ -41,7 +41,8 @@ def new(kind, filing_id):
             return htmx_redirect(url_for("declarations.show", declaration_id=existing.id))
         form = forms.prefilled(kind, filing, unit)
         form.values["submission_key"] = forms.new_submission_key()
-        return render("declarations/form.html", "declarations/_form.html", **_context(None, form, window, filing=filing))
+        return render("declarations/form.html", "declarations/_form.html",
+                      **_context(None, form, window, filing=filing))
     form, cleaned = forms.parse(kind, request.form, period)
     form.values["submission_key"] = request.form.get("submission_key", "")[:64]
     if not window.is_open:
