@@ -140,7 +140,7 @@ def run(app, db_path, instance, query_counts, bench_latency, worker_pids):
         p50, p95, n = latency[path]
         rows.append((f"GET {path}", f"p95 {p95:.1f} ms", f"p50 {p50:.1f} ms",
                      f"{counts[path][0]} 条SQL，CPU {counts[path][1]:.1f} ms/次，{n} 次请求", "p95 < 100 ms"))
-    rows.append((f"上传成果报告书 {size / 1e6:.1f} MB（1 个 worker）", f"峰值 +{growth:.1f} MB", f"worker {baseline:.0f} MB",
+    rows.append((f"上传成果报告书 {size / 1048576:.1f} MB（1 个 worker）", f"峰值 +{growth:.1f} MB", f"worker {baseline:.0f} MB",
                  f"用时 {seconds:.2f} s", "< 30 MB"))
     return rows
 
