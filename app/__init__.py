@@ -90,6 +90,7 @@ def register_blueprints(app):
 
     app.url_map.converters["int"] = DatabaseIdConverter
     from app.accounts.views import bp as auth_bp
+    from app.declarations.views import bp as declarations_bp
     from app.filings.views import groups_bp, teams_bp
     from app.invitations.views import bp as invite_bp
     from app.main.views import bp as main_bp
@@ -101,6 +102,7 @@ def register_blueprints(app):
     app.register_blueprint(invite_bp, url_prefix="/invite")
     app.register_blueprint(groups_bp, url_prefix="/groups")
     app.register_blueprint(teams_bp, url_prefix="/teams")
+    app.register_blueprint(declarations_bp, url_prefix="/declarations")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(review_bp, url_prefix="/review")
 

@@ -1,4 +1,4 @@
-"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`."""
+"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`, `declaration-reminders`."""
 import csv
 import os
 import secrets
@@ -132,3 +132,14 @@ def register(app):
             raise click.ClickException(str(exc)) from exc
         rows = sum(manifest["tables"].values())
         click.echo(f"已恢复 {manifest['created_at']} 的备份：{rows} 行数据，{len(manifest['files'])} 个文件，核对一致。")
+
+    @app.cli.command("declaration-reminders")
+    @click.option("--date", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+                  help="按此日期（北京时间）判断，默认今天；用于补发或演练")
+    def declaration_reminders_command(on_date):
+        """Queue the reminder mails of the last 3 days before the declaration window closes (run daily by cron)."""
+        from app.declarations.mail import send_reminders
+
+        count = send_reminders(today=on_date.date() if on_date else None)
+        db.session.commit()
+        click.echo(f"已生成 {count} 封申报截止提醒邮件（每个单位每年度只发一次）。")

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+from bench import declarations as declaration_bench
 from bench.setup import ROOT, Server, group_file, make_app, make_unit
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
@@ -222,12 +223,12 @@ def query_counts(app, cookie, paths):
     return counts
 
 
-def bench_latency(server, cookie, path):
+def bench_latency(server, cookie, path, requests=REQUESTS_PER_PAGE):
     """p50/p95 milliseconds of `path` with 16 concurrent keep-alive clients (bounded in count and time)."""
     target = urllib.parse.quote(path, safe="/?=&")
     request(server.url + target, cookie)  # warm up
     deadline = time.perf_counter() + TIME_CAP
-    per_client = REQUESTS_PER_PAGE // CLIENTS
+    per_client = requests // CLIENTS
 
     def client(_):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
@@ -298,6 +299,7 @@ def main():
             latency_sync = {path: bench_latency(sync_server, cookie, path) for path in pages}
         finally:
             sync_server.stop()
+        declaration_rows = declaration_bench.run(app, db_path, instance, query_counts, bench_latency, worker_pids)
     table = [
         ("导入 10,000 行（HTTP，SQLite）", f"{imp:.3f} s", f"裸下限 {floor:.3f} s", f"{imp / floor:.2f}×", "≤ 1.5×"),
         ("  同上，CPU 时间", f"{imp_cpu:.3f} s", f"裸下限 {floor_cpu:.3f} s",
@@ -316,6 +318,7 @@ def main():
         p50, p95, n = latency_sync[path]
         table.append((f"GET {path}（对照 2×4 线程）", f"p95 {p95:.1f} ms", f"p50 {p50:.1f} ms",
                       f"{counts[path][0]} 条SQL，{n} 次请求", "p95 < 100 ms"))
+    table += declaration_rows
     print()
     print(f"{'项目':<34}{'结果':>14}  {'对照':>20}  {'比值/说明':>22}  {'目标':>12}")
     for row in table:

@@ -33,7 +33,7 @@ def make_app(db_path, instance):
     return app
 
 
-def make_unit(app):
+def make_unit(app, username="benchunit", name="基准测试石化集团有限公司", credit_code="91350100M000100Y43"):
     """An approved unit with a server-side session; returns (unit_id, cookie header, csrf header)."""
     from flask.sessions import SecureCookieSessionInterface
     from itsdangerous import URLSafeTimedSerializer
@@ -43,8 +43,8 @@ def make_unit(app):
     from app.models import Unit, User, UserSession
 
     with app.app_context():
-        user = User(username="benchunit", role="unit", password_hash="x", display_name="基准测试单位")
-        unit = Unit(user=user, name="基准测试石化集团有限公司", credit_code="91350100M000100Y43", contact="张三",
+        user = User(username=username, role="unit", password_hash="x", display_name="基准测试单位")
+        unit = Unit(user=user, name=name, credit_code=credit_code, contact="张三",
                     mobile="13912345678", address="北京", postcode="100723", province_code="11",
                     industry_code="26", email="bench@example.com", status="approved")
         token = new_token()

@@ -321,3 +321,16 @@ def smtp_server():
     controller.messages = sink.messages
     yield controller
     controller.stop()
+
+
+def deliver_to(app, smtp_server):
+    """Deliver the outbox's due mails to the test SMTP server; returns how many were sent."""
+    from app.core import outbox
+
+    old = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    try:
+        with app.app_context():
+            return outbox.deliver_due()["sent"]
+    finally:
+        app.config.update(old)

@@ -20,5 +20,5 @@ def to_china(value):
 
 
 def china_today() -> date:
-    """Today's date in China."""
-    return datetime.now(CHINA).date()
+    """Today's date in China (derived from utcnow, so a test freezes both by patching app.core.clock.utcnow)."""
+    return to_china(utcnow()).date()

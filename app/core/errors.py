@@ -1,18 +1,19 @@
 """Error pages in Chinese: a full page, or a small fragment for htmx requests."""
-from flask import abort, render_template, request
+from flask import abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.extensions import db
 from app.core.htmx import is_htmx
+from app.core.uploads import apply_upload_limit
 
 MESSAGES = {
     400: ("请求无效", "提交的数据不完整或已过期，请刷新页面后重试。"),
     403: ("没有权限", "您没有权限访问此页面。"),
     404: ("页面不存在", "您访问的页面不存在，或已被删除。"),
     405: ("请求方式不允许", "请通过页面上的按钮操作。"),
-    409: ("状态已变化", "该记录的状态已变化，请刷新页面后再操作。"),
+    409: ("操作无法完成", "该记录的状态已变化，或已被其他操作使用，请刷新页面后再操作。"),
     413: ("文件过大", "上传的文件太大，文件大小不能超过5M。"),
     429: ("操作过于频繁", "操作过于频繁，请稍后再试。"),
     500: ("系统错误", "系统暂时出现问题，请稍后再试。如果问题持续，请联系秘书处。"),
@@ -28,6 +29,8 @@ def render_error(code, message=None):
 
 def register(app):
     """Install the handlers."""
+    # Before every other hook: the CSRF check and the NUL check below parse the body under the request's limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, apply_upload_limit)
 
     @app.before_request
     def refuse_nul_bytes():
@@ -57,6 +60,8 @@ def register(app):
         description = None
         if error.code in (400, 403, 404, 409, 429) and getattr(error, "zh_message", None):
             description = error.zh_message
+        elif error.code == 413 and g.get("upload_limit_mb"):
+            description = f"上传的文件太大，文件大小不能超过{g.upload_limit_mb}M。"
         return render_error(error.code, description)
 
     @app.errorhandler(Exception)

@@ -117,6 +117,10 @@ class YearSetting(db.Model):
     declaration_start: Mapped[date | None]
     declaration_end: Mapped[date | None]
     earliest_completion: Mapped[date | None]
+    declaration_quota_group: Mapped[int | None]  # 0 or empty: unlimited (spec A11)
+    declaration_quota_team: Mapped[int | None]
+    resubmit_days: Mapped[int | None]  # 退回修改期限（天）, default 7
+    publicity_days: Mapped[int | None]  # 公示期（天）, default 7
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -171,7 +171,7 @@ def update(notice, cleaned, actor):
 
 
 def remove_attachment(notice, attachment_id, actor):
-    """Detach a file from a notice (the file itself is deleted after commit by delete_files)."""
+    """Detach a file from a notice (the file itself is deleted after commit by uploads.delete_files)."""
     attachment = db.session.get(NoticeAttachment, attachment_id)
     if attachment is None or attachment.notice_id != notice.id:
         abort(404)
@@ -198,13 +198,6 @@ def delete(notice, actor):
         db.session.delete(row)
     db.session.flush()
     return names
-
-
-def delete_files(stored_names):
-    """Remove files from disk once the rows that pointed at them are gone (after commit)."""
-    upload_dir = Path(current_app.config["UPLOAD_DIR"])
-    for name in stored_names:
-        (upload_dir / name).unlink(missing_ok=True)
 
 
 def published_attachment_or_404(attachment_id):

@@ -10,3 +10,9 @@ def paginate(select, page, per_page):
     if pagination.page > pagination.pages > 0:
         pagination = db.paginate(select, page=pagination.pages, per_page=per_page, error_out=False)
     return pagination
+
+
+def contains_pattern(text):
+    """A LIKE pattern (escape '\\') containing `text` literally: % and _ typed by the user match themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

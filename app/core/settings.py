@@ -94,3 +94,94 @@ def filing_closes_at_utc(period):
     """The instant (naive UTC) when filing closes: the end of the deadline day in China."""
     end = datetime.combine(period.deadline + timedelta(days=1), datetime.min.time(), tzinfo=CHINA)
     return end.astimezone(tz=None).replace(tzinfo=None)
+
+
+OPEN_DECLARATION_YEAR_KEY = "open_declaration_year"
+DEFAULT_RESUBMIT_DAYS = 7
+DEFAULT_PUBLICITY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DeclarationPeriod:
+    """The 当前申报年度 Y (spec 1.1): its window (whole days, China time), earliest completion and limits."""
+
+    year: int
+    start: date
+    end: date
+    earliest_completion: date
+    quota_group: int
+    quota_team: int
+    resubmit_days: int
+    publicity_days: int
+    today: date
+
+    @property
+    def is_open(self):
+        """True from 00:00 of the first day to 23:59:59 of the last day, China time."""
+        return self.start <= self.today <= self.end
+
+    @property
+    def not_yet_open(self):
+        """True before the first day."""
+        return self.today < self.start
+
+    @property
+    def has_closed(self):
+        """True after the last day."""
+        return self.today > self.end
+
+    def quota(self, kind):
+        """The per-unit limit of submitted declarations of a kind (0 = unlimited)."""
+        return self.quota_group if kind == "group" else self.quota_team
+
+
+def open_declaration_year(today=None):
+    """The year being declared: the secretariat's choice, else this calendar year (China)."""
+    row = db.session.get(SiteSetting, OPEN_DECLARATION_YEAR_KEY)
+    if row and row.value.isdecimal() and row.value.isascii():
+        return int(row.value)
+    return (today or china_today()).year
+
+
+def declaration_period(today=None, year=None):
+    """Compute the declaration period of `year` (default: the 当前申报年度) from the database."""
+    today = today or china_today()
+    year = year or open_declaration_year(today)
+    setting = db.session.get(YearSetting, year)
+
+    def value(name, default):
+        found = getattr(setting, name, None) if setting is not None else None
+        return default if found is None else found
+
+    return DeclarationPeriod(
+        year=year,
+        start=value("declaration_start", date(year, 3, 25)),
+        end=value("declaration_end", date(year, 4, 30)),
+        earliest_completion=value("earliest_completion", date(year - 1, 5, 1)),
+        quota_group=value("declaration_quota_group", 0),
+        quota_team=value("declaration_quota_team", 0),
+        resubmit_days=value("resubmit_days", DEFAULT_RESUBMIT_DAYS),
+        publicity_days=value("publicity_days", DEFAULT_PUBLICITY_DAYS),
+        today=today,
+    )
+
+
+def current_declaration_period():
+    """The declaration period, computed once per request."""
+    if not has_request_context():
+        return declaration_period()
+    if "declaration_period" not in g:
+        g.declaration_period = declaration_period()
+    return g.declaration_period
+
+
+def set_open_declaration_year(year):
+    """Make `year` the 当前申报年度 (flushes only)."""
+    row = db.session.get(SiteSetting, OPEN_DECLARATION_YEAR_KEY)
+    if row is None:
+        row = SiteSetting(key=OPEN_DECLARATION_YEAR_KEY, value=str(year))
+        db.session.add(row)
+    row.value = str(year)
+    db.session.flush()
+    if has_request_context():
+        g.pop("declaration_period", None)

@@ -37,4 +37,5 @@ def register(app):
             "contact": app.config["SECRETARIAT_CONTACT"],
             "system_name": "石油和化工行业质量管理小组活动成果和质量信得过班组建设活动成果网上申报与评审系统",
             "filing_period": settings_service.current_filing_period,
+            "declaration_period": settings_service.current_declaration_period,
         }

@@ -5,10 +5,11 @@ import io
 import os
 import secrets
 import warnings
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import abort, current_app, send_file
+from flask import abort, current_app, g, request, send_file
 from PIL import Image, UnidentifiedImageError
 
 from app.core.clock import utcnow
@@ -18,9 +19,18 @@ from app.core.tokens import hash_token, new_token
 
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000  # a 600 dpi A4 scan is about 35 million pixels
 STAGING_LIFETIME = timedelta(days=2)
+MB = 1024 * 1024
+CHUNK = MB
 INLINE_TYPES = ("image/jpeg", "image/png", "application/pdf")
-KINDS = {"jpeg": ("image/jpeg", ".jpg"), "png": ("image/png", ".png"), "pdf": ("application/pdf", ".pdf")}
-SUFFIXES = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "pdf": (".pdf",)}
+KINDS = {
+    "jpeg": ("image/jpeg", ".jpg"), "png": ("image/png", ".png"), "pdf": ("application/pdf", ".pdf"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "doc": ("application/msword", ".doc"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+    "ppt": ("application/vnd.ms-powerpoint", ".ppt"),
+}
+SUFFIXES = {"jpeg": (".jpg", ".jpeg"), "png": (".png",), "pdf": (".pdf",), "docx": (".docx",), "doc": (".doc",),
+            "pptx": (".pptx",), "ppt": (".ppt",)}
 LICENSE_HINT = "请上传本单位的“企业法人营业执照”、“社会组织登记证书”或“事业单位法人证书”电子版（图片或pdf格式），大小不能超过5M。"
 
 
@@ -47,12 +57,12 @@ def sniff_kind(data):
     return None
 
 
-def check_image(data):
-    """Refuse images whose pixel count would exhaust memory, and images that do not parse."""
+def check_image(source):
+    """Refuse images whose pixel count would exhaust memory, and images that do not parse (bytes or a path)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:  # reads the header only
+            with Image.open(source if isinstance(source, Path) else io.BytesIO(source)) as img:  # the header only
                 width, height = img.size
                 if width * height > _max_pixels():
                     raise UploadError("图片像素尺寸过大，请将图片缩小后再上传。")
@@ -83,14 +93,14 @@ def read_upload(file_storage):
     return data, kind
 
 
-def _clean_name(filename, kind):
+def _clean_name(filename, kind, stem_default="license"):
     """A display name: base name only, no control characters, bounded length."""
     name = os.path.basename((filename or "").replace("\\", "/"))
-    name = "".join(ch for ch in name if ch.isprintable()).strip() or "license" + KINDS[kind][1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or stem_default + KINDS[kind][1]
     stem, ext = os.path.splitext(name)
     if ext.lower() not in SUFFIXES[kind]:
         # the content decides: a PDF sent as "执照.png" is kept as "执照.pdf", so it opens right when downloaded
-        name = (stem or "license") + KINDS[kind][1]
+        name = (stem or stem_default) + KINDS[kind][1]
     return name[-120:]
 
 
@@ -109,6 +119,96 @@ def store(data, kind, original_name, purpose, unit_id=None):
     db.session.add(row)
     db.session.flush()
     return row
+
+
+@dataclass
+class Received:
+    """An upload streamed to a private file in UPLOAD_DIR, not yet described by any row."""
+
+    path: Path
+    filename: str
+    size: int
+    sha256: str
+    head: bytes  # the first bytes, for sniffing
+
+
+def receive(file_storage, max_bytes):
+    """Stream an upload to disk in chunks while hashing (never the whole file in memory); refuse empty or too large.
+
+    Werkzeug has already spooled a large multipart file to a temporary file; this copies it chunk by chunk.
+    """
+    if file_storage is None or not file_storage.filename:
+        raise UploadError("请先点击“浏览...”选择文件。")
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / (secrets.token_hex(16) + ".part")
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            while chunk := file_storage.stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadError(f"文件大小超过{max_bytes // MB}M，请压缩或拆分后再上传。")
+                if len(head) < 4096:
+                    head += chunk[:4096 - len(head)]
+                digest.update(chunk)
+                fh.write(chunk)
+        if size == 0:
+            raise UploadError("上传的文件是空的（0字节），请重新选择文件。")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Received(path=path, filename=file_storage.filename, size=size, sha256=digest.hexdigest(), head=head)
+
+
+def keep(received, kind, purpose, unit_id=None, stem_default="file"):
+    """Give a received file its final name and a StoredFile row (flushes only)."""
+    content_type, suffix = KINDS[kind]
+    stored_name = received.path.stem + suffix
+    os.rename(received.path, received.path.with_name(stored_name))
+    row = StoredFile(stored_name=stored_name, original_name=_clean_name(received.filename, kind, stem_default),
+                     content_type=content_type, size=received.size, sha256=received.sha256, purpose=purpose,
+                     unit_id=unit_id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def discard(received):
+    """Remove a received file that was refused."""
+    received.path.unlink(missing_ok=True)
+
+
+def delete_files(stored_names):
+    """Remove files from disk once the rows that pointed at them are gone (call after commit)."""
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    for name in stored_names:
+        (upload_dir / name).unlink(missing_ok=True)
+
+
+def upload_limit(file_bytes):
+    """Let a view receive one file of up to `file_bytes` (an int, or a function of the view's arguments);
+    every other route keeps MAX_CONTENT_LENGTH."""
+
+    def decorator(view):
+        view.upload_file_bytes = file_bytes
+        return view
+
+    return decorator
+
+
+def apply_upload_limit():
+    """before_request, before anything parses the body: raise this request's limit when its view asks for it."""
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "upload_file_bytes", None)
+    if limit is None:
+        return
+    if callable(limit):
+        limit = limit(request.view_args or {})
+    if limit:
+        g.upload_limit_mb = limit // MB  # named by the 413 page
+        request.max_content_length = limit + MB  # the file plus the form's other fields and boundaries
 
 
 def stage_license(file_storage):

@@ -90,7 +90,7 @@ class RegNoCounter(db.Model):
 
     __tablename__ = "reg_no_counter"
 
-    kind: Mapped[str] = mapped_column(String(4), primary_key=True)  # QC or BZ
+    kind: Mapped[str] = mapped_column(String(4), primary_key=True)  # QC or BZ (注册编号), QCSB or BZSB (申报编号)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(default=0)
 

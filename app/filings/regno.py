@@ -1,4 +1,5 @@
-"""注册编号 allocation: QC-2027-000123 / BZ-2027-000045, unique and never reused.
+"""Number allocation: 注册编号 QC-2027-000123 / BZ-2027-000045 (and, for the declarations area, 申报编号
+QCSB-2027-0001 / BZSB-2027-0001 through `reserve_numbers`), unique and never reused.
 
 The counter row is bumped with one `UPDATE ... RETURNING` statement, which takes the row lock on
 PostgreSQL (concurrent transactions queue behind it until commit) and the database write lock on
@@ -23,11 +24,11 @@ def format_reg_no(prefix, year, value):
     return f"{prefix}-{year}-{value:06d}"
 
 
-def reserve(kind, year, count=1):
-    """Reserve `count` consecutive numbers for a filing kind and year; returns their strings in order."""
+def reserve_numbers(prefix, year, count=1, digits=6):
+    """Reserve `count` consecutive numbers of a counter (prefix ≤ 4 characters, e.g. QC, BZSB) and year;
+    returns their strings `PREFIX-YEAR-000123` in order."""
     if count <= 0:
         return []
-    prefix = REG_PREFIX[kind]
     params = {"kind": prefix, "year": year, "n": count}
     session = db.session
     last = session.execute(_BUMP, params).scalar()
@@ -36,7 +37,12 @@ def reserve(kind, year, count=1):
         last = session.execute(_BUMP, params).scalar()
     first = last - count + 1
     head = f"{prefix}-{year}-"  # as format_reg_no, without a call per number (10,000 in an import)
-    return [f"{head}{value:06d}" for value in range(first, last + 1)]
+    return [f"{head}{value:0{digits}d}" for value in range(first, last + 1)]
+
+
+def reserve(kind, year, count=1):
+    """Reserve `count` consecutive 注册编号 for a filing kind and year; returns their strings in order."""
+    return reserve_numbers(REG_PREFIX[kind], year, count)
 
 
 def next_reg_no(kind, year):

@@ -11,7 +11,8 @@ API used by the unit pages (groups/teams) and by the invitation-link pages:
   ``.field_errors`` field → Chinese message) for invalid data, a duplicate name (same enterprise, unit
   and year: “…本年度已存在…”), or a closed filing period (``FilingClosed``, a FilingError).
 - ``update_filing(filing, data)`` → filing; same rules (the year must still be open).
-- ``delete_filing(filing)``; ``delete_filings_for_invitation(kind, invitation, year) -> int``.
+- ``delete_filing(filing)``; ``delete_filings_for_invitation(kind, invitation, year) -> int``; both raise
+  FilingError when a declaration (成果申报) uses a filing.
 - ``assert_filing_open(period=None, year=None)`` raises ``FilingClosed`` (“备案已截止…”) when the deadline
   has passed (or ``year`` is not the open year); ``filing_closed_message(period)`` gives the text.
 - ``filings_query(kind, unit, year, *, invitation_id=None, enterprise=None, search=None)`` → a SELECT of
@@ -34,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.extensions import db
+from app.core.pagination import contains_pattern
 from app.core.settings import current_filing_period
 from app.filings.fields import (
     KIND_LABELS,
@@ -170,34 +172,42 @@ def update_filing(filing, data):
     return filing
 
 
+DECLARED_MESSAGE = "已有成果申报使用该{label}备案记录（见“成果申报”），不能删除。"
+DECLARED_BULK_MESSAGE = "其中有已用于成果申报的{label}备案记录（见“成果申报”），不能删除。"
+
+
 def delete_filing(filing):
-    """Delete one filing (its 注册编号 is never issued again); audited. Closed after the deadline."""
+    """Delete one filing (its 注册编号 is never issued again); audited. Closed after the deadline; a filing a
+    declaration uses stays (the database refuses: FilingError)."""
     kind = kind_of(filing)
     assert_filing_open(year=filing.year)
     audit.record(f"{kind}_filing.delete",
                  f"删除{KIND_LABELS[kind]}备案 {filing.reg_no}（{filing.enterprise_name} "
                  f"{getattr(filing, NAME_FIELDS[kind])}）", target=filing)
-    db.session.delete(filing)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.delete(filing)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise FilingError(DECLARED_MESSAGE.format(label=KIND_LABELS[kind])) from exc
 
 
 def delete_filings_for_invitation(kind, invitation, year):
     """Delete every filing of `kind` made through an invitation for a year; returns how many."""
     check_kind(kind)
     model = MODELS[kind]
-    result = db.session.execute(
-        delete(model).where(model.invitation_id == invitation.id, model.unit_id == invitation.unit_id,
-                            model.year == year).execution_options(synchronize_session=False))
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(
+                delete(model).where(model.invitation_id == invitation.id, model.unit_id == invitation.unit_id,
+                                    model.year == year).execution_options(synchronize_session=False))
+    except IntegrityError as exc:
+        raise FilingError(DECLARED_BULK_MESSAGE.format(label=KIND_LABELS[kind])) from exc
     count = result.rowcount or 0
     audit.record(f"{kind}_filing.delete_for_invitation",
                  f"删除被邀企业“{invitation.enterprise_name}”的{year}年{KIND_LABELS[kind]}备案 {count} 条",
                  target=invitation, detail={"count": count, "year": year})
     return count
-
-
-def _like(text):
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def get_invitation(invitation_id):
@@ -216,7 +226,7 @@ def filings_query(kind, unit, year, *, invitation_id=None, enterprise=None, sear
     if enterprise:
         query = query.where(model.enterprise_name == enterprise)
     if search:
-        pattern = _like(search.strip())
+        pattern = contains_pattern(search.strip())
         name_col = getattr(model, NAME_FIELDS[kind])
         if db.session.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE already ignores ASCII case (its lower() knows no more than ASCII either), and

@@ -23,5 +23,16 @@ from app.core.models import (  # noqa: F401
     StoredFile,
     YearSetting,
 )
+from app.declarations.models import (  # noqa: F401
+    Declaration,
+    DeclarationExtension,
+    DeclarationFile,
+    DeclarationReminder,
+    ExpertRecommendation,
+    ExpertRecommendationFile,
+    FormalCheck,
+    UnitYearDocument,
+    UnitYearReport,
+)
 from app.filings.models import QcGroupFiling, RegNoCounter, TeamFiling, UnitYearStat  # noqa: F401
 from app.invitations.models import Invitation, InvitationRetiredToken  # noqa: F401

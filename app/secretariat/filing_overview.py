@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, literal, or_, union_all
 
 from app.accounts.models import Unit
 from app.core.extensions import db
+from app.core.pagination import contains_pattern
 from app.core.models import Industry, Province
 from app.core.settings import open_filing_year
 from app.core.template_helpers import china_time
@@ -168,12 +169,6 @@ def _exact_unit_ids(text):
     return db.select(Unit.id).where(or_(Unit.credit_code == text.upper(), Unit.name == text))
 
 
-def _like(text):
-    """A LIKE pattern containing `text` literally (% and _ typed by the user match themselves)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filed_in(year):
     """Condition: the unit filed a group or a team in the year."""
     return or_(exists().where(QcGroupFiling.unit_id == Unit.id, QcGroupFiling.year == year),
@@ -185,7 +180,7 @@ def unit_options(year, text, limit=UNIT_OPTIONS):
     text = normalize_text(text or "")[:200]
     if not text:
         return []
-    pattern = _like(text)
+    pattern = contains_pattern(text)
     return db.session.execute(
         db.select(Unit.id, Unit.name, Unit.credit_code)
         .where(or_(Unit.name.ilike(pattern, escape="\\"),

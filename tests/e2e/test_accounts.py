@@ -7,6 +7,7 @@ from app.core import outbox
 from app.core.extensions import db
 from app.models import Unit
 from tests.accounts.conftest import TEST_ANSWER, captcha_answer, make_png, smtp_server  # noqa: F401
+from tests.conftest import deliver_to
 from tests.factories import valid_credit_code
 
 pytestmark = pytest.mark.e2e
@@ -78,13 +79,7 @@ def test_register_approve_mail_and_login(page, new_page, app, make, login_browse
     assert errors_of(admin) == []
 
     # the email arrives at the SMTP server
-    old = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
-    try:
-        with app.app_context():
-            assert outbox.deliver_due()["sent"] == 1
-    finally:
-        app.config.update(old)
+    assert deliver_to(app, smtp_server) == 1
     message = smtp_server.messages[0]
     assert message["To"] == f"zjlh{n}@example.com" and "注册成功" in message["Subject"]
     assert f"zjlh{n}" in message.get_content()

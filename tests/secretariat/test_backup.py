@@ -43,7 +43,7 @@ def _fill(app, make, admin_client):
     admin_client.post("/admin/settings", data={
         "year": "2025", "theme": "绿色低碳•创新赋能•提升效能", "filing_deadline": "2024-12-31",
         "declaration_start": "2025-03-25", "declaration_end": "2025-04-30",
-        "earliest_completion": "2024-05-01"})
+        "earliest_completion": "2024-05-01", "set_filing_year": "1", "declaration_year": "2025"})
     return units[0]
 
 

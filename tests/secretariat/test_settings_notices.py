@@ -9,7 +9,8 @@ from app.models import AuditLog, Notice, StoredFile, YearSetting
 THEME = "绿色低碳•创新赋能•提升效能"
 SETTINGS = {"year": "2024", "theme": THEME, "filing_deadline": "2023-12-31",
             "declaration_start": "2024-03-25",
-            "declaration_end": "2024-04-30", "earliest_completion": "2023-05-01"}
+            "declaration_end": "2024-04-30", "earliest_completion": "2023-05-01",
+            "set_filing_year": "1", "declaration_year": "2024"}
 
 
 def test_form_shows_defaults_of_the_open_year(admin_client):
@@ -37,7 +38,7 @@ def test_settings_errors_stay_beside_the_fields(admin_client):
     data = dict(SETTINGS, year="24", declaration_end="2024-03-01", earliest_completion="")
     response = admin_client.post("/admin/settings", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 422
-    assert "开放备案年度应为" in response.text and "申报截止日期不能早于申报开始日期" in response.text
+    assert "年度应为2000至2100之间的四位年份" in response.text and "申报截止日期不能早于申报开始日期" in response.text
     assert "请填写成果最早完成日期" in response.text and f'value="{THEME}"' in response.text
 
 

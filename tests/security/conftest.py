@@ -43,7 +43,7 @@ def url_rules():
 
 RULES = url_rules()
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-UNIT_BLUEPRINTS = ("groups.", "teams.")
+UNIT_BLUEPRINTS = ("groups.", "teams.", "declarations.")
 LINK_ENDPOINTS = ("invite.link_",)
 
 
@@ -85,6 +85,10 @@ class World:
     team_b: int = 0
     license_a: int = 0
     license_b: int = 0
+    declaration_a: int = 0
+    declaration_b: int = 0
+    declaration_file_a: int = 0
+    declaration_file_b: int = 0
     change_request_a: int = 0
     notice: int = 0
     attachment: int = 0
@@ -112,8 +116,14 @@ class World:
             elif arg == "token":
                 values[arg] = self.reset_token if endpoint.startswith("auth.") else (
                     self.group_token_a if victim == "a" else self.group_token_b)
+            elif arg == "file_id" and endpoint.startswith("declarations."):
+                values[arg] = getattr(self, f"declaration_file_{victim}")
             elif arg == "file_id":
                 values[arg] = getattr(self, f"license_{victim}")
+            elif arg == "declaration_id":
+                values[arg] = getattr(self, f"declaration_{victim}")
+            elif arg == "purpose":
+                values[arg] = "report"
             elif arg == "unit_id":
                 values[arg] = self.pending.id if "registration" in endpoint else self.a.id
             elif arg == "user_id":
@@ -159,7 +169,9 @@ def build_world(app, make=None, **unit_kw):
     """Secretariat (two), expert, units A and B (approved, each with license, invitation, group,
     team), a pending and a rejected unit, a change request, a notice with attachment, a mail, a
     reset token. One transaction: fast enough to build a fresh world for every attack case."""
-    from app.models import QcGroupFiling, TeamFiling, User
+    from app.core.clock import china_today
+    from app.core.settings import set_open_declaration_year
+    from app.models import QcGroupFiling, TeamFiling, User, YearSetting
     from tests.factories import _password_hash, valid_credit_code
 
     password_hash = _password_hash()
@@ -212,6 +224,9 @@ def build_world(app, make=None, **unit_kw):
                               leader="赵六", member_count=12, contact="赵六", mobile="13912345678")
             session.add_all([group, team])
             session.flush()
+            declaration = _complete_declaration(session, row, year, tag, who)
+            setattr(world, f"declaration_{who}", declaration.id)
+            setattr(world, f"declaration_file_{who}", declaration.files[-1].id)
             setattr(world, f"license_{who}", stored.id)
             setattr(world, f"inv_{who}", inv.id)
             setattr(world, f"group_{who}", group.id)
@@ -219,6 +234,13 @@ def build_world(app, make=None, **unit_kw):
             setattr(world, f"group_token_{who}", invite_service.link_token(inv, "group"))
             if who == "a":
                 world.team_token_a = invite_service.link_token(inv, "team")
+        set_open_declaration_year(year)
+        window = session.get(YearSetting, year) or YearSetting(year=year)
+        # the window is open today, whatever the calendar date of the run
+        window.declaration_start = china_today() - timedelta(days=1)
+        window.declaration_end = china_today() + timedelta(days=30)
+        window.earliest_completion = china_today() - timedelta(days=60)
+        session.add(window)
         cr = UnitChangeRequest(unit_id=units["a"].id, new_name=units["a"].name + "（新）")
         session.add(cr)
         notice = notice_service.create({"title": "关于备案的通知", "body": "正文", "is_published": True,
@@ -243,6 +265,36 @@ def build_world(app, make=None, **unit_kw):
         world.mail = mail.id
         world.reset_token = token
     return world
+
+
+def _complete_declaration(session, unit, year, tag, who):
+    """A draft ready to be submitted (every field, report, record, a current stamped scan) of its own filing."""
+    from app.core.clock import china_today
+    from app.declarations.checksum import declaration_hash
+    from app.models import Declaration, DeclarationFile, QcGroupFiling
+    from tests.declarations.conftest import docx_bytes
+
+    filing = QcGroupFiling(unit_id=unit.id, year=year, reg_no=f"QC-{year}-{next(_seq) + 900_000:06d}",
+                           enterprise_name=unit.name, group_name=f"申报QC小组{tag}", topic="降低装置能耗",
+                           topic_type="创新型", founded_on=date(2024, 3, 1), leader="王五", member_count=7,
+                           contact="王五", mobile="13912345678")
+    declaration = Declaration(
+        year=year, kind="group", unit=unit, group_filing=filing, decl_no=f"QCSB-{year}-{next(_seq) % 100000:05d}",
+        title="降低装置能耗", group_name=filing.group_name, enterprise_name=unit.name, address="北京市朝阳区",
+        postcode="100723", contact_department="炼油一部", contact="王五", mobile="13912345678", leader="王五",
+        member_count=7, main_contributors=["王五", "李四"], topic_type="创新型", economic_benefit_c=0,
+        summary="本小组围绕装置能耗开展活动，取得了显著成效。" * 3, completed_on=china_today() - timedelta(days=30))
+    session.add_all([filing, declaration])
+    session.flush()
+    for purpose, data, kind, name in (("report", docx_bytes(), "docx", "报告.docx"),
+                                      ("records", png_bytes(), "png", "记录.png"),
+                                      ("stamped_form", png_bytes(), "png", f"盖章-{who}.png")):
+        stored = uploads.store(data, kind, name, f"declaration_{purpose}", unit_id=unit.id)
+        declaration.files.append(DeclarationFile(purpose=purpose, stored_file=stored,
+                                                 data_hash=declaration_hash(declaration) if purpose == "stamped_form"
+                                                 else None))
+    session.flush()
+    return declaration
 
 
 @pytest.fixture

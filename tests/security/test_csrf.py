@@ -16,6 +16,8 @@ GROUP_FORM = {"enterprise_name": "被邀企业A", "group_name": "降本增效QC�
               "topic_type": "创新型", "founded_on": "2024-03-01", "leader": "王五", "member_count": "7",
               "contact": "王五", "mobile": "13912345678"}
 STAT_FORM = {"group_total": "3", "team_total": "2", "staff_total": "100", "qc_participants": "20"}
+DECLARATION_FORM = {"title": "降低装置能耗", "group_name": "攻关QC小组", "enterprise_name": "被邀企业A",
+                    "mobile": "13912345678", "main_contributors": "王五，李四", "economic_benefit": "12.5"}
 TEAM_FORM = {"enterprise_name": "被邀企业A", "team_name": "常减压运行甲班", "department": "炼油一部",
              "leader": "赵六", "member_count": "12", "contact": "赵六", "mobile": "13912345678"}
 
@@ -55,6 +57,12 @@ def body_for(endpoint, world):
                          "province_code": "11", "industry_code": "26", "email": "new@example.com"},
     }
     data = dict(bodies.get(endpoint, {}))
+    if endpoint in ("declarations.new", "declarations.edit"):
+        data.update(DECLARATION_FORM)
+    if endpoint == "declarations.upload_file":
+        from tests.declarations.conftest import docx_bytes
+
+        data["file"] = (io.BytesIO(docx_bytes()), "成果报告书.docx")
     if endpoint in ("auth.upload_license",):
         data["license"] = (io.BytesIO(png_bytes()), "license.png")
     if endpoint.endswith("import_file") or endpoint == "invite.link_import":

@@ -6,6 +6,7 @@ from werkzeug.exceptions import Forbidden
 
 from app.core import audit
 from app.core.clock import china_today
+from app.core.errors import render_error
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render, trigger
 from app.core.permissions import current_unit, unit_required
@@ -167,6 +168,12 @@ def register_filing_views(bp, kind):
             service.delete_filing(filing)
         except service.FilingClosed:
             _refuse_closed(current_filing_period())
+        except service.FilingError as exc:
+            db.session.rollback()
+            if is_htmx():  # not swapped into the row: the page shows the message (app.js toast)
+                return render_error(409, exc.message)
+            flash(exc.message, "error")
+            return htmx_redirect(url_for(f"{bp.name}.index"))
         db.session.commit()
         if is_htmx():  # the row goes; the list (count, pages) refreshes on the event
             return trigger(make_response("", 200), "filings-changed")

@@ -7,28 +7,19 @@ declarations, and worksheet parts are scanned for their used range (<dimension>)
 """
 import io
 import re
-import zipfile
+
+from app.core.zipguard import CHUNK, OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, inflate_entry, open_archive
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ENTRIES = 200
-MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_ENTRY_UNCOMPRESSED = 150 * 1024 * 1024
-MAX_RATIO = 200  # uncompressed/compressed, for entries larger than RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
 MAX_COLUMNS = 200
-CHUNK = 1024 * 1024
+XLSX_LIMITS = ZipLimits(max_entries=200, max_total=200 * 1024 * 1024, max_entry=150 * 1024 * 1024,
+                        verb="导入", resave="请在Excel/WPS中重新保存为.xlsx后再导入")
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DECLARATION_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?\"")
 OVERLAP = 256
 IMPLICIT_POSITION_RE = re.compile(rb"<(?:c|row)(?=[\s>/])(?!\s+r=[\"'])")
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-class UnsafeFile(ValueError):
-    """A refused upload; str(self) is the Chinese message for the page."""
 
 
 def column_index(letters):
@@ -55,12 +46,8 @@ def check_xlsx(data, max_rows):
         raise UnsafeFile("这是旧版Excel（.xls）或加密的文件，请在Excel/WPS中另存为.xlsx格式后再导入。")
     if not data.startswith(ZIP_MAGIC):
         raise UnsafeFile("文件不是Excel表格（.xlsx），请下载导入模板填写后再导入。")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise UnsafeFile("文件已损坏或不是Excel表格（.xlsx），无法读取。") from exc
-    _check_directory(infos)
+    archive = open_archive(io.BytesIO(data), XLSX_LIMITS, "文件已损坏或不是Excel表格（.xlsx），无法读取。")
+    infos = archive.infolist()
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
         raise UnsafeFile("文件不是Excel工作簿（.xlsx），请下载导入模板填写后再导入。")
@@ -69,60 +56,34 @@ def check_xlsx(data, max_rows):
         total = _scan_entry(archive, info, total, max_rows)
 
 
-def _check_directory(infos):
-    if len(infos) > MAX_ENTRIES:
-        raise UnsafeFile("文件结构异常（包含的部件过多），已拒绝导入。")
-    declared = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise UnsafeFile("文件已加密，请去掉密码后再导入。")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise UnsafeFile("文件使用了不支持的压缩方式，请在Excel/WPS中重新保存为.xlsx。")
-        declared += info.file_size
-        if info.file_size > MAX_ENTRY_UNCOMPRESSED or declared > MAX_TOTAL_UNCOMPRESSED:
-            raise UnsafeFile("文件解压后过大（疑似压缩炸弹），已拒绝导入。")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise UnsafeFile("文件压缩比异常（疑似压缩炸弹），已拒绝导入。")
-
-
 def _scan_entry(archive, info, total, max_rows):
     """Decompress one entry in chunks (never trusting declared sizes) and scan XML parts."""
     name = info.filename
-    is_xml = name.endswith((".xml", ".rels", ".vml"))
+    if not name.endswith((".xml", ".rels", ".vml")):
+        return inflate_entry(archive, info, XLSX_LIMITS, total)
     is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
     scanner = _SheetScanner(max_rows) if is_sheet else None
-    tail = b""
-    first = True
-    size = 0
-    try:
-        with archive.open(info) as handle:
-            while True:
-                chunk = handle.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                total += len(chunk)
-                if size > MAX_ENTRY_UNCOMPRESSED or total > MAX_TOTAL_UNCOMPRESSED:
-                    raise UnsafeFile("文件解压后过大（疑似压缩炸弹），已拒绝导入。")
-                if not is_xml:
-                    continue
-                if first:
-                    _check_encoding(chunk)
-                    first = False
-                window = tail + chunk
-                if b"!" in window and DECLARATION_RE.search(window):
-                    raise UnsafeFile("文件包含不允许的XML实体声明（DOCTYPE/ENTITY），已拒绝导入。")
-                if scanner is not None:
-                    scanner.feed(window, len(tail))
-                tail = window[-OVERLAP:]
-        if scanner is not None and (scanner.needs_strict_scan or IMPLICIT_POSITION_RE.search(tail)):
+    state = {"tail": b"", "first": True}
+
+    def scan(chunk):
+        if state["first"]:
+            _check_encoding(chunk)
+            state["first"] = False
+        window = state["tail"] + chunk
+        if b"!" in window and DECLARATION_RE.search(window):
+            raise UnsafeFile("文件包含不允许的XML实体声明（DOCTYPE/ENTITY），已拒绝导入。")
+        if scanner is not None:
+            scanner.feed(window, len(state["tail"]))
+        state["tail"] = window[-OVERLAP:]
+
+    total = inflate_entry(archive, info, XLSX_LIMITS, total, scan)
+    if scanner is not None and (scanner.needs_strict_scan or IMPLICIT_POSITION_RE.search(state["tail"])):
+        try:
             _strict_scan(archive, info, scanner)
-    except UnsafeFile:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise UnsafeFile("文件已损坏，无法读取；请在Excel/WPS中重新保存为.xlsx后再导入。") from exc
-    except Exception as exc:  # zlib.error and friends: a broken stream is a broken file
-        raise UnsafeFile("文件已损坏，无法读取；请在Excel/WPS中重新保存为.xlsx后再导入。") from exc
+        except UnsafeFile:
+            raise
+        except Exception as exc:  # zlib.error and friends: a broken stream is a broken file
+            raise XLSX_LIMITS.damaged() from exc
     return total
 
 

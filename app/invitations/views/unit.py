@@ -6,6 +6,7 @@ from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render, trigger
 from app.core.permissions import current_unit, get_owned_or_404, unit_required
 from app.core.settings import current_filing_period
+from app.filings.services import FilingError
 from app.invitations import services as service
 from app.invitations.models import Invitation
 from app.invitations.views import bp
@@ -145,7 +146,11 @@ def delete_filings(invitation_id, kind):
         if expected != number:  # more arrived since the question was asked: ask again
             context["changed"] = True
         else:
-            context["done"] = service.delete_year_filings(invitation, kind, period.year)
+            try:
+                context["done"] = service.delete_year_filings(invitation, kind, period.year)
+            except FilingError as exc:
+                db.session.rollback()
+                return _dialog("_delete_filings.html", status=422, **dict(context, error=exc.message))
             db.session.commit()
             if not is_htmx():
                 flash(f"已删除{context['done']}条{service.KIND_LABELS[kind]}备案记录。", "success")
@@ -172,7 +177,12 @@ def delete(invitation_id):
             context["error"] = "备案已截止，不能再删除备案记录；请选择保留这些备案记录。"
         else:
             name = invitation.enterprise_name
-            service.delete_invitation(invitation, delete_filings=choice == "delete")
+            try:
+                service.delete_invitation(invitation, delete_filings=choice == "delete")
+            except FilingError as exc:
+                db.session.rollback()
+                context["error"] = exc.message + "请选择保留这些备案记录。"
+                return _dialog("_delete.html", status=422, **context)
             db.session.commit()
             message = f"已删除邀请：{name}" + ("，其备案记录已一并删除。" if choice == "delete" and any(totals.values())
                                            else "，其备案记录已保留在本单位的备案列表中。" if any(totals.values()) else "。")

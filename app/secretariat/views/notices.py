@@ -3,6 +3,7 @@ from flask import flash, request, send_file, url_for
 from flask_login import current_user
 
 from app.core import notices as notice_service
+from app.core import uploads
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, render
 from app.core.models import NoticeAttachment
@@ -81,7 +82,7 @@ def delete_notice(notice_id):
     title = notice.title
     names = notice_service.delete(notice, current_user)
     db.session.commit()
-    notice_service.delete_files(names)
+    uploads.delete_files(names)
     flash(f"通知公告“{title}”已删除。", "success")
     return htmx_redirect(url_for("admin.notices"))
 
@@ -94,7 +95,7 @@ def delete_notice_attachment(notice_id, attachment_id):
     notice = notice_service.get_or_404(notice_id)
     names = notice_service.remove_attachment(notice, attachment_id, current_user)
     db.session.commit()
-    notice_service.delete_files(names)
+    uploads.delete_files(names)
     flash("附件已删除。", "success")
     return htmx_redirect(url_for("admin.edit_notice", notice_id=notice.id))
 

@@ -1,4 +1,4 @@
-"""年度设置: theme, open filing year and deadline, declaration window, earliest completion date."""
+"""年度设置: a year's theme, deadlines, declaration window, quotas and periods; the open filing and declaration years."""
 from flask import flash, request, url_for
 from flask_login import current_user
 
@@ -25,7 +25,10 @@ def save_year_settings():
     form, cleaned = year_settings.parse(request.form)
     if cleaned is None:
         return render("admin/settings.html", "admin/_settings_form.html", status=422, form=form)
-    year_settings.save(cleaned, actor=current_user)
+    _setting, warnings = year_settings.save(cleaned, actor=current_user)
     db.session.commit()
-    flash(f"{cleaned['year']}年度设置已保存。", "success")
-    return htmx_redirect(url_for("admin.year_settings"))
+    if warnings:
+        flash(f"{cleaned['year']}年度设置已保存。请注意：" + "".join(warnings), "warning")
+    else:
+        flash(f"{cleaned['year']}年度设置已保存。", "success")
+    return htmx_redirect(url_for("admin.year_settings", year=cleaned["year"]))
