@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("declarations", __name__)
 
-from app.declarations.views import declarations, documents, printing  # noqa: E402,F401
+from app.declarations.views import declarations, documents, printing, recommendations  # noqa: E402,F401
