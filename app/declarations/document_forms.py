@@ -3,6 +3,7 @@
 Each form keeps what was typed, puts Chinese messages beside the fields and leaves the cleaned values in
 `form.cleaned` (integers, hundredths, lists) for the services.
 """
+import re
 import unicodedata
 
 from flask_wtf import FlaskForm
@@ -15,7 +16,6 @@ from app.core.validators import (
     mobile_error,
     normalize_landline,
     normalize_mobile,
-    normalize_name,
     postcode_error,
 )
 from app.declarations.hundredths import AmountError, format_hundredths, parse_hundredths
@@ -29,7 +29,7 @@ from app.declarations.statistics import (
     ROWS,
     consistency_errors,
 )
-from app.filings.fields import EMAIL_RE
+from app.filings.fields import EMAIL_RE, halfwidth_alnum
 
 MAX_COUNT = 100_000_000
 CONTACT_INPUTS = {"responsible_dept": {"maxlength": 100}, "contact": {"maxlength": 50},
@@ -51,6 +51,11 @@ def clean_text(value, label, max_len, required=False):
     if len(text) > max_len:
         raise Problem(f"{label}不能超过{max_len}字（现有{len(text)}字）。")
     return text
+
+
+def clean_name(value, label, max_len):
+    """A person's name as typed (full-width brackets kept, ＡＢ１ → AB1, inner spaces folded)."""
+    return re.sub(r"\s+", " ", halfwidth_alnum(clean_text(value, label, max_len, required=True)))
 
 
 def clean_count(value):
@@ -143,7 +148,7 @@ class SummaryHeaderForm(CleaningForm):
     phone = StringField("电话", render_kw={"maxlength": 30, "type": "tel"})
     mobile = StringField("手机", render_kw={"maxlength": 20, "type": "tel", "inputmode": "tel"})
     cleaners = {
-        "contact": lambda v: normalize_name(clean_text(v, "联系人", 50, required=True)),
+        "contact": lambda v: clean_name(v, "联系人", 50),
         "phone": lambda v: _landline_or_empty(v),
         "mobile": lambda v: _mobile(v),
     }
@@ -257,7 +262,7 @@ class ExpertForm(CleaningForm):
     kinds = CheckboxesField("推荐参与评审成果类型（可多选）", choices=[SelectChoice(k, label) for k, label in KIND_OPTIONS])
     files = MultipleFileField("证明材料", render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"})
     cleaners = {
-        "name": lambda v: normalize_name(clean_text(v, "姓名", 50, required=True)),
+        "name": lambda v: clean_name(v, "姓名", 50),
         "company_dept": lambda v: clean_text(v, "工作单位及部门", 200, required=True),
         "address": lambda v: clean_text(v, "通讯地址", 200, required=True),
         "postcode": lambda v: _postcode(v),
