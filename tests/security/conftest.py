@@ -43,7 +43,7 @@ def url_rules():
 
 RULES = url_rules()
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-UNIT_BLUEPRINTS = ("groups.", "teams.")
+UNIT_BLUEPRINTS = ("groups.", "teams.", "declarations.")
 LINK_ENDPOINTS = ("invite.link_",)
 
 
@@ -90,6 +90,12 @@ class World:
     attachment: int = 0
     draft_attachment: int = 0
     mail: int = 0
+    declaration_a: int = 0
+    declaration_b: int = 0
+    recommendation_a: int = 0
+    recommendation_b: int = 0
+    proof_a: int = 0
+    proof_b: int = 0
     reset_token: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -128,6 +134,14 @@ class World:
                 values[arg] = self.mail
             elif arg == "filename":
                 values[arg] = "css/app.css"
+            elif arg == "declaration_id":
+                values[arg] = getattr(self, f"declaration_{victim}")
+            elif arg == "expert_id":
+                values[arg] = getattr(self, f"recommendation_{victim}")
+            elif arg == "proof_id":
+                values[arg] = getattr(self, f"proof_{victim}")
+            elif arg == "doc":
+                values[arg] = "statistics"
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
         return values
@@ -159,6 +173,9 @@ def build_world(app, make=None, **unit_kw):
     """Secretariat (two), expert, units A and B (approved, each with license, invitation, group,
     team), a pending and a rejected unit, a change request, a notice with attachment, a mail, a
     reset token. One transaction: fast enough to build a fresh world for every attack case."""
+    from app.core.models import YearSetting
+    from app.core.settings import set_open_declaration_year
+    from app.declarations.models import Declaration, ExpertRecommendation, ExpertRecommendationFile
     from app.models import QcGroupFiling, TeamFiling, User
     from tests.factories import _password_hash, valid_credit_code
 
@@ -212,6 +229,29 @@ def build_world(app, make=None, **unit_kw):
                               leader="赵六", member_count=12, contact="赵六", mobile="13912345678")
             session.add_all([group, team])
             session.flush()
+            # 成果申报 of the same year, its window open today: a declaration (of its own filing, which no
+            # filing route deletes) and a recommended expert with a proof file
+            declared = QcGroupFiling(unit_id=row.id, year=year, reg_no=f"QC-{year}-{next(_seq) + 800_000:06d}",
+                                     enterprise_name=row.name, group_name=f"申报QC小组{tag}", topic="降低装置能耗",
+                                     topic_type="创新型", founded_on=date(2024, 3, 1), leader="王五",
+                                     member_count=7, contact="王五", mobile="13912345678")
+            session.add(declared)
+            session.flush()
+            declaration = Declaration(year=year, kind="group", unit_id=row.id, group_filing_id=declared.id,
+                                      decl_no=f"QCSB-{year}-{next(_seq):06d}", status="submitted",
+                                      title="降低装置能耗", group_name=declared.group_name,
+                                      enterprise_name=row.name, main_contributors=["王五"])
+            recommended = ExpertRecommendation(unit_id=row.id, year=year, seq=1, name="欧阳明",
+                                               company_dept="质量部", address="北京", postcode="100723",
+                                               mobile="13912345678", email=f"expert-{who}@example.com",
+                                               experience="评审经历", kinds=["group"])
+            proof = uploads.store(png_bytes(), "png", f"proof-{who}.png", "expert_proof", unit_id=row.id)
+            recommended.files.append(ExpertRecommendationFile(stored_file=proof))
+            session.add_all([declaration, recommended])
+            session.flush()
+            setattr(world, f"declaration_{who}", declaration.id)
+            setattr(world, f"recommendation_{who}", recommended.id)
+            setattr(world, f"proof_{who}", recommended.files[0].id)
             setattr(world, f"license_{who}", stored.id)
             setattr(world, f"inv_{who}", inv.id)
             setattr(world, f"group_{who}", group.id)
@@ -219,6 +259,11 @@ def build_world(app, make=None, **unit_kw):
             setattr(world, f"group_token_{who}", invite_service.link_token(inv, "group"))
             if who == "a":
                 world.team_token_a = invite_service.link_token(inv, "team")
+        setting = session.get(YearSetting, year) or YearSetting(year=year)
+        setting.declaration_start = date.today() - timedelta(days=30)
+        setting.declaration_end = date.today() + timedelta(days=30)
+        session.add(setting)
+        set_open_declaration_year(year)
         cr = UnitChangeRequest(unit_id=units["a"].id, new_name=units["a"].name + "（新）")
         session.add(cr)
         notice = notice_service.create({"title": "关于备案的通知", "body": "正文", "is_published": True,

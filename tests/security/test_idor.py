@@ -7,7 +7,7 @@ import pytest
 from tests.security.conftest import RULES, build_world, diff, snapshot
 from tests.security.test_csrf import body_for
 
-ID_ARGS = {"filing_id", "invitation_id", "file_id"}
+ID_ARGS = {"filing_id", "invitation_id", "file_id", "declaration_id", "expert_id", "proof_id"}
 
 
 def _cases():
@@ -28,7 +28,9 @@ def test_every_unit_route_with_an_object_id_is_attacked():
     assert attacked >= {"groups.edit", "groups.delete", "teams.edit", "teams.delete", "invite.show_link",
                         "invite.mail_link", "invite.regenerate_link", "invite.delete",
                         "invite.delete_filings",
-                        "auth.license_file"}
+                        "auth.license_file", "declarations.print_declaration", "declarations.report_template",
+                        "declarations.recommendation_edit", "declarations.recommendation_delete",
+                        "declarations.recommendation_proof"}
     assert len(CASES) >= 14
 
 
