@@ -4,6 +4,8 @@ The Chinese text is real text in an embedded subset of Debian's Noto CJK fonts (
 footer reads `申报编号 · 校验码 XXXXXXXX · 生成时间 …` (unit documents: the document's name instead of the number).
 Rendering fetches nothing: the templates reference no file and `_no_fetch` refuses any URL a value could smuggle in.
 """
+import logging
+
 from flask import render_template
 from weasyprint import HTML
 
@@ -32,6 +34,8 @@ from app.declarations.summary import subtitle as summary_subtitle
 from app.declarations.summary import title as summary_title
 
 PDF_MIME = "application/pdf"
+# WeasyPrint reports every layout step at INFO; a print is one log line of the request, not eight.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 TEAM_RATES = (("rate_work_completion_c", "班组工作完成率（%）"), ("rate_satisfaction_c", "产品/服务满意度（％）"),
               ("rate_pass_c", "产品/服务合格率（％）"), ("rate_quality_assessment_c", "质量考核合格率（%）"),
               ("rate_improvement_participation_c", "质量改进活动参与率（%）"),

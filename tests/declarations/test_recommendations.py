@@ -132,7 +132,7 @@ def test_print_and_scan_follow_the_data(app, unit_client, unit, year):
     assert "申报单位：" in text and unit.name in flat and "（盖章）" in text
     for label in ("序号", "姓名", "工作单位及部门", "通讯地址", "邮编", "手机", "E-mail", "相关经历描述"):
         assert label in text
-    assert "欧阳（明）" in flat and "☑小组成果" in flat and "□班组成果" in flat
+    assert "欧阳（明）" in flat and "■小组成果" in flat and "□班组成果" in flat
     assert squeeze("2．“相关经历描述”，包括参与小组成果/班组成果评审的经历") in flat
     code = unit_client.get(URL).text.split('id="current-hash">')[1][:8]
     assert f"评委推荐表 · 校验码 {code} · 生成时间" in text

@@ -174,7 +174,7 @@ def test_print_is_attachment_6_with_the_code(app, unit_client, unit, year):
     assert f"（{year - 1}年5月至{year}年4月）" in text and "申报单位：" in text and "（盖章）" in text
     for label in LABELS + ("统计项目", "单位", "数量", "备注"):
         assert squeeze(label) in flat, label
-    assert "发表评审☑" in flat and "单独举办□" in flat and "含已注销小组" in flat
+    assert "发表评审■" in flat and "单独举办□" in flat and "含已注销小组" in flat
     assert squeeze("现质量管理小组/质量信得过班组工作归口部门及负责人：质量安全部 王经理") in flat
     code = unit_client.get(URL).text.split('id="current-hash">')[1][:8]
     assert f"活动统计表 · 校验码 {code} · 生成时间" in text
