@@ -86,10 +86,11 @@ def test_413_for_oversized_upload(scratch_app):
         from flask import request
         return str(len(request.files))
 
-    response = scratch_app.test_client().post("/__upload", data={"file": (io.BytesIO(b"x" * (7 * 1024 * 1024)), "big.pdf")},
-                           content_type="multipart/form-data")
+    too_big = b"x" * (scratch_app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = scratch_app.test_client().post("/__upload", data={"file": (io.BytesIO(too_big), "big.pdf")},
+                                              content_type="multipart/form-data")
     assert response.status_code == 413
-    assert "5M" in response.get_data(as_text=True)
+    assert "文件过大" in response.get_data(as_text=True)
 
 
 def test_500_shows_no_stack_trace(scratch_app):
