@@ -34,7 +34,8 @@ from app.filings.fields import EMAIL_RE, halfwidth_alnum
 MAX_COUNT = 100_000_000
 CONTACT_INPUTS = {"responsible_dept": {"maxlength": 100}, "contact": {"maxlength": 50},
                   "phone": {"maxlength": 30, "type": "tel"}, "address": {"maxlength": 200},
-                  "postcode": {"maxlength": 6, "inputmode": "numeric"}, "email": {"maxlength": 254, "type": "email"}}
+                  "postcode": {"maxlength": 6, "inputmode": "numeric"},
+                  "email": {"maxlength": 254, "type": "email"}}
 EXPERIENCE_MAX = 300
 NOTE_MAX = 200
 

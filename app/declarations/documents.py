@@ -88,7 +88,7 @@ def scan_of(document, current_hash):
 
 
 def read_scan(file_storage, max_bytes=SCAN_MAX_BYTES, what="盖章扫描件"):
-    """Read an uploaded scan or proof file (bounded) and return (bytes, kind); the content decides the type."""
+    """Read an uploaded scan or proof file (bounded); returns (bytes, kind), the kind found in the content."""
     if file_storage is None or not file_storage.filename:
         raise UploadError("请先点击“浏览...”选择文件。")
     data = file_storage.stream.read(max_bytes + 1)
@@ -132,7 +132,8 @@ def scan_file_or_none(unit, year, doc):
     """The stored scan of the unit's document, or None."""
     return db.session.execute(
         select(StoredFile).join(UnitYearDocument, UnitYearDocument.stored_file_id == StoredFile.id)
-        .where(UnitYearDocument.unit_id == unit.id, UnitYearDocument.year == year, UnitYearDocument.doc == doc)
+        .where(UnitYearDocument.unit_id == unit.id, UnitYearDocument.year == year,
+               UnitYearDocument.doc == doc)
     ).scalar_one_or_none()
 
 
@@ -148,7 +149,8 @@ def documents_open(unit, period):
     if extended is not None and period.today <= extended:
         return True
     return bool(db.session.scalar(select(exists().where(
-        Declaration.unit_id == unit.id, Declaration.year == period.year, Declaration.status == STATUS_RETURNED,
+        Declaration.unit_id == unit.id, Declaration.year == period.year,
+        Declaration.status == STATUS_RETURNED,
         Declaration.resubmit_deadline >= period.today))))
 
 

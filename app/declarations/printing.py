@@ -1,8 +1,9 @@
 """打印 for 盖章 (spec A6): the forms of attachments 2–7 as A4 PDFs, from HTML templates by WeasyPrint.
 
-The Chinese text is real text in an embedded subset of Debian's Noto CJK fonts (copyable, searchable). Every page's
-footer reads `申报编号 · 校验码 XXXXXXXX · 生成时间 …` (unit documents: the document's name instead of the number).
-Rendering fetches nothing: the templates reference no file and `_no_fetch` refuses any URL a value could smuggle in.
+The Chinese text is real text in an embedded subset of Debian's Noto CJK fonts (copyable, searchable). Every
+page's footer reads `申报编号 · 校验码 XXXXXXXX · 生成时间 …` (unit documents: the document's name instead
+of the number). Rendering fetches nothing: the templates reference no file and `_no_fetch` refuses any URL a value could
+smuggle in.
 """
 import logging
 
@@ -123,7 +124,8 @@ def statistics_pdf(unit, year, report, now=None):
 
 def recommendations_pdf(unit, year, experts, now=None):
     """打印推荐表 (附件7), landscape."""
-    html = render_html("declarations/print/recommendations.html", unit=unit, title=recommendations_title(year),
+    html = render_html("declarations/print/recommendations.html", unit=unit,
+                       title=recommendations_title(year),
                        title_lines=recommendations_title_lines(year),
                        experts=experts, kind_options=KIND_OPTIONS, notes=NOTES,
                        footer=footer_text("评委推荐表", recommendations_hash(unit, year, experts), now))

@@ -130,7 +130,7 @@ def update_expert(unit, expert, values, proofs, remove_ids=()):
 
 
 def delete_expert(expert):
-    """Remove an expert and the rows of their files; returns the StoredFiles whose bytes go after the commit."""
+    """Remove an expert and their files' rows; returns the StoredFiles whose bytes go after the commit."""
     removed = [f.stored_file for f in expert.files]
     db.session.delete(expert)
     db.session.flush()

@@ -170,7 +170,8 @@ def build_report_template(declaration):
         _heading(document, "二、小组成员情况")
         _members(document, declaration, "组内分工")
         _heading(document, "三、具体内容")
-        steps = STEPS["创新型"] if declaration.topic_type == "创新型" else STEPS[declaration.topic_subtype or "自定目标"]
+        subtype = declaration.topic_subtype or "自定目标"
+        steps = STEPS["创新型"] if declaration.topic_type == "创新型" else STEPS[subtype]
         for number, step in enumerate(steps.split("、"), start=1):
             _heading(document, f"{number}. {step}", level=2)
             _paragraph(document, "（请在此填写本步骤的活动内容、方法和效果，可用文字、图表、数据等形式表达。）")

@@ -101,7 +101,7 @@ def test_a_changed_printed_field_changes_the_footer_code(app, unit_client, unit,
     assert before != after == _hash(app, did)
 
 
-def test_a_long_summary_flows_onto_a_second_page_with_the_seal_line_and_notes(unit_client, unit, year, declare):
+def test_a_long_summary_flows_onto_a_second_page_with_seal_line_and_notes(unit_client, unit, year, declare):
     summary = ("小组成立以来坚持每月活动，运用排列图、因果图等工具分析问题，" * 40)[:1500]
     data = unit_client.get(f"/declarations/{declare(unit, year, summary=summary)}/print").data
     reader = PdfReader(io.BytesIO(data))

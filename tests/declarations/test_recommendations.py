@@ -21,12 +21,14 @@ def expert_form(**changes):
 
 
 def add(client, **changes):
-    return client.post(f"{URL}/new", data=expert_form(**changes), headers=HX, content_type="multipart/form-data")
+    return client.post(f"{URL}/new", data=expert_form(**changes), headers=HX,
+                       content_type="multipart/form-data")
 
 
 def _experts(app, unit):
     with app.app_context():
-        return db.session.scalars(db.select(ExpertRecommendation).where(ExpertRecommendation.unit_id == unit.id)
+        return db.session.scalars(db.select(ExpertRecommendation)
+                                  .where(ExpertRecommendation.unit_id == unit.id)
                                   .order_by(ExpertRecommendation.seq)).all()
 
 
@@ -105,7 +107,8 @@ def test_edit_replaces_files_but_keeps_at_least_one(app, unit_client, unit, year
         proof_id = db.session.scalar(db.select(ExpertRecommendationFile.id))
     form = unit_client.get(f"{URL}/{expert.id}/edit").text
     assert 'value="欧阳（明）"' in form and "证书.pdf" in form
-    emptied = unit_client.post(f"{URL}/{expert.id}/edit", data=expert_form(files=[], remove_files=[str(proof_id)]),
+    emptied = unit_client.post(f"{URL}/{expert.id}/edit",
+                               data=expert_form(files=[], remove_files=[str(proof_id)]),
                                headers=HX, content_type="multipart/form-data")
     assert emptied.status_code == 422 and "请上传至少1个证明材料" in emptied.text
     swapped = unit_client.post(f"{URL}/{expert.id}/edit",

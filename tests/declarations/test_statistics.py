@@ -27,7 +27,8 @@ LABELS = (
 def full_form(**changes):
     """A complete, valid 统计表."""
     data = {
-        "qc_registered_total": "120", "qc_registered_year": "40", "qc_participants": "1234", "staff_total": "5678",
+        "qc_registered_total": "120", "qc_registered_year": "40", "qc_participants": "1234",
+        "staff_total": "5678",
         "qc_active": "35", "qc_benefit_c": "1,234.5", "qc_with_results": "30", "qc_funding_c": "12.30",
         "qc_rewards_c": "8", "team_active": "6", "team_total_hist": "20", "team_participants": "300",
         "team_funding_c": "5.5", "team_rewards_c": "2", "team_review_forms": ["发表评审", "现场评审"],
@@ -105,9 +106,9 @@ def test_rates_are_exact_half_up_with_a_dash_for_zero():
 
 def test_rollup_recomputes_rates_from_sums():
     def report(participants, staff, with_results, registered, forms=()):
-        values = {name: None for name in ("qc_registered_total", "qc_active", "team_active", "team_total_hist",
-                                          "team_participants", "qc_benefit_c", "qc_funding_c", "qc_rewards_c",
-                                          "team_funding_c", "team_rewards_c")}
+        values = {name: None for name in ("qc_registered_total", "qc_active", "team_active",
+                                          "team_total_hist", "team_participants", "qc_benefit_c",
+                                          "qc_funding_c", "qc_rewards_c", "team_funding_c", "team_rewards_c")}
         return SimpleNamespace(qc_participants=participants, staff_total=staff, qc_with_results=with_results,
                                qc_registered_year=registered, team_review_forms=list(forms),
                                **dict(values, qc_benefit_c=10050))
@@ -138,7 +139,8 @@ def test_other_rules_between_rows(unit_client, unit, year):
 
 def test_submit_needs_every_figure_and_a_fresh_scan(app, unit_client, unit, year):
     incomplete = full_form(remarks="", qc_funding_c="")
-    assert unit_client.post(f"{URL}/save", data=incomplete, headers=HX).status_code == 200  # saving a draft is fine
+    saved = unit_client.post(f"{URL}/save", data=incomplete, headers=HX)
+    assert saved.status_code == 200  # saving an incomplete table is fine
     refused = unit_client.post(f"{URL}/submit", data=incomplete, headers=HX)
     assert refused.status_code == 422
     assert "请填写主要特点、存在问题及建议。" in refused.text and "请填写数量（没有请填0）。" in refused.text
@@ -160,7 +162,8 @@ def test_submit_needs_every_figure_and_a_fresh_scan(app, unit_client, unit, year
 
 def test_team_forms_are_required_when_teams_are_active(unit_client, unit, year):
     unit_client.post(f"{URL}/save", data=full_form(team_review_forms=[]), headers=HX)
-    unit_client.post(f"{URL}/scan", data={"scan": pdf_upload()}, headers=HX, content_type="multipart/form-data")
+    unit_client.post(f"{URL}/scan", data={"scan": pdf_upload()}, headers=HX,
+                     content_type="multipart/form-data")
     refused = unit_client.post(f"{URL}/submit", data=full_form(team_review_forms=[]), headers=HX)
     assert "请至少选择一种评审及交流形式" in refused.text
 

@@ -52,8 +52,8 @@ def test_header_is_kept_and_checked(unit_client, unit, year, declare):
     assert bad.status_code == 422
     assert "请填写联系人" in bad.text and "区号" in bad.text and "11位手机号码" in bad.text
     assert 'value="84885418"' in bad.text  # what was typed is kept
-    ok = unit_client.post(f"{URL}/header", data={"contact": "李（四）", "phone": "010-84885418",
-                                                 "mobile": "+86 139 0000 1111"}, headers={"HX-Request": "true"})
+    ok = unit_client.post(f"{URL}/header", headers={"HX-Request": "true"},
+                          data={"contact": "李（四）", "phone": "010-84885418", "mobile": "+86 139 0000 1111"})
     assert ok.status_code == 200 and "表头已保存" in ok.text
     page = unit_client.get(URL).text
     assert 'value="李（四）"' in page and 'value="010-84885418"' in page and 'value="13900001111"' in page
@@ -114,7 +114,7 @@ def test_no_rows_no_scan(unit_client, unit, year):
     assert _upload(unit_client).status_code == 422
 
 
-def test_the_uploaded_scan_is_served_only_to_its_unit(app, client, auth, make, unit_client, unit, year, declare):
+def test_the_uploaded_scan_is_served_only_to_its_unit(client, auth, make, unit_client, unit, year, declare):
     declare(unit, year)
     _upload(unit_client, file=png_upload())
     served = unit_client.get("/declarations/documents/summary_group/scan")

@@ -142,7 +142,7 @@ def test_recommendations_counter_two_experts_third_refused(page, new_page, make,
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#form-message")).to_have_text("每个单位推荐1至2名专家。")
     expect(page.locator("#name")).to_have_value("王五")
-    # refused forms answer 422 on purpose (htmx swaps them); Chromium logs that status, nothing else may appear
+    # refused forms answer 422 on purpose (htmx swaps them); Chromium logs that status, nothing else may show
     assert [e for e in page.watcher.errors if "status of 422" not in e] == []
 
     phone = new_page(width=375, height=800, mobile=True)
@@ -156,8 +156,8 @@ def test_recommendations_counter_two_experts_third_refused(page, new_page, make,
     assert phone.watcher.errors == []
 
 
-def test_summary_table_header_scan_and_export(page, new_page, make, login_browser, screenshot, tmp_path, window,
-                                              app):
+def test_summary_table_header_scan_and_export(page, new_page, make, login_browser, screenshot, tmp_path,
+                                              window, app):
     from tests.declarations.conftest import Declare
 
     unit = make.unit(name="中国石化（浏览器）汇总单位")

@@ -231,7 +231,8 @@ def build_world(app, make=None, **unit_kw):
             session.flush()
             # 成果申报 of the same year, its window open today: a declaration (of its own filing, which no
             # filing route deletes) and a recommended expert with a proof file
-            declared = QcGroupFiling(unit_id=row.id, year=year, reg_no=f"QC-{year}-{next(_seq) + 800_000:06d}",
+            declared = QcGroupFiling(unit_id=row.id, year=year,
+                                     reg_no=f"QC-{year}-{next(_seq) + 800_000:06d}",
                                      enterprise_name=row.name, group_name=f"申报QC小组{tag}", topic="降低装置能耗",
                                      topic_type="创新型", founded_on=date(2024, 3, 1), leader="王五",
                                      member_count=7, contact="王五", mobile="13912345678")

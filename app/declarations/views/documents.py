@@ -18,7 +18,7 @@ from app.declarations.hundredths import format_rate, rate
 from app.declarations.models import DOC_RECOMMENDATION, DOC_STATISTICS, DOC_SUMMARY_GROUP, DOC_SUMMARY_TEAM
 from app.declarations.printing import PDF_MIME, statistics_pdf, summary_pdf
 from app.declarations.views import bp
-from app.declarations.views.helpers import editable, send_generated, store_scan
+from app.declarations.views.helpers import editable, render_document, send_generated, store_scan
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOC_CHOICES = f"any({DOC_SUMMARY_GROUP}, {DOC_SUMMARY_TEAM}, {DOC_STATISTICS}, {DOC_RECOMMENDATION})"
@@ -33,10 +33,10 @@ def _summary_page(kind, form=None, message=None, scan_error=None, status=200):
         form = SummaryHeaderForm(formdata=None, data=table.header)
     can_edit, closed = editable(unit, period)
     scan = docs.scan_of(table.document, table.data_hash) if table.rows else None
-    return render("declarations/summary.html", "declarations/_summary.html", status, tab="summary", kind=kind,
-                  table=table, form=form, scan=scan, can_edit=can_edit, closed_message=closed, message=message,
-                  scan_error=scan_error, doc=summary.DOCS[kind], title=summary.title(period.year),
-                  subtitle=summary.subtitle(kind))
+    return render_document("declarations/_summary.html", status, tab="summary", page_title="申报汇总表", kind=kind,
+                           table=table, form=form, scan=scan, can_edit=can_edit, closed_message=closed,
+                           message=message, scan_error=scan_error, doc=summary.DOCS[kind],
+                           title=summary.title(period.year), subtitle=summary.subtitle(kind))
 
 
 @bp.get("/summary/<any(group, team):kind>")
@@ -112,13 +112,14 @@ def _statistics_page(form=None, message=None, scan_error=None, status=200, warni
              for name in ("qc_participants", "staff_total", "qc_with_results", "qc_registered_year")}
     hints = {name for name, value in prefill.items()
              if value not in (None, "") and str(value) == str(getattr(form, name).data or "")}
-    return render("declarations/statistics.html", "declarations/_statistics.html", status, tab="statistics",
-                  form=form, report=report, status_label=stats.STATUS_LABELS[stats.status_of(report)],
-                  rows=stats.ROWS, rates={k: format_rate(v) for k, v in stats.rates(typed).items()},
-                  hints=hints, hint_text=stats.PREFILL_HINT, title=stats.TITLE,
-                  period_text=stats.period_text(period.year), year=period.year, unit=unit, can_edit=can_edit,
-                  closed_message=closed, message=message, warnings=warnings, scan=scan, scan_error=scan_error,
-                  doc=DOC_STATISTICS)
+    return render_document("declarations/_statistics.html", status, tab="statistics", page_title="活动统计表",
+                           form=form, report=report,
+                           status_label=stats.STATUS_LABELS[stats.status_of(report)],
+                           rows=stats.ROWS, rates={k: format_rate(v) for k, v in stats.rates(typed).items()},
+                           hints=hints, hint_text=stats.PREFILL_HINT, title=stats.TITLE,
+                           period_text=stats.period_text(period.year), year=period.year, unit=unit,
+                           can_edit=can_edit, closed_message=closed, message=message, warnings=warnings,
+                           scan=scan, scan_error=scan_error, doc=DOC_STATISTICS)
 
 
 def _count_or_none(text):

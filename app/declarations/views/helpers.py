@@ -1,12 +1,18 @@
-"""Helpers of the unit-document views: may the unit change them now, storing a scan, sending generated files."""
+"""Helpers of the declaration views: the document page, may the unit change it now, scans, generated files."""
 import io
 
 from flask import request, send_file
 
 from app.core import audit
 from app.core.extensions import db
+from app.core.htmx import render
 from app.core.uploads import UploadError
 from app.declarations import documents as docs
+
+
+def render_document(partial, status=200, **context):
+    """A unit-document page (tabs + the partial), or only the partial for htmx."""
+    return render("declarations/document_page.html", partial, status, page_partial=partial, **context)
 
 
 def editable(unit, period):
@@ -32,8 +38,8 @@ def store_scan(unit, period, doc, current_hash):
 
 def send_generated(data, mimetype, filename, inline=False):
     """A generated file: PDFs open in the browser's viewer (to print), everything else downloads."""
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline, download_name=filename,
-                         max_age=0)
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline,
+                         download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if inline:  # our own PDF, no active content: nothing may load or run in its viewer

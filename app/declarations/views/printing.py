@@ -23,7 +23,8 @@ def own_declaration_or_404(declaration_id):
 def print_declaration(declaration_id):
     """打印申报表: 附件2 (groups) or 附件3 (teams) with the 盖章 lines, notes and the 校验码 footer."""
     declaration = own_declaration_or_404(declaration_id)
-    return send_generated(declaration_pdf(declaration), PDF_MIME, declaration_filename(declaration), inline=True)
+    return send_generated(declaration_pdf(declaration), PDF_MIME, declaration_filename(declaration),
+                          inline=True)
 
 
 @bp.get("/<int:declaration_id>/report-template.docx")

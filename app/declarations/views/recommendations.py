@@ -13,7 +13,7 @@ from app.declarations.document_forms import EXPERIENCE_MAX, ExpertForm
 from app.declarations.models import DOC_RECOMMENDATION
 from app.declarations.printing import PDF_MIME, recommendations_pdf
 from app.declarations.views import bp
-from app.declarations.views.helpers import editable, send_generated, store_scan
+from app.declarations.views.helpers import editable, render_document, send_generated, store_scan
 
 
 def _list_page(message=None, scan_error=None, status=200):
@@ -24,11 +24,12 @@ def _list_page(message=None, scan_error=None, status=200):
     if experts:
         scan = docs.scan_of(docs.get_document(unit, period.year, DOC_RECOMMENDATION),
                             service.recommendations_hash(unit, period.year, experts))
-    return render("declarations/recommendations.html", "declarations/_recommendations.html", status,
-                  tab="recommendations", experts=experts, can_edit=can_edit, closed_message=closed,
-                  message=message, scan=scan, scan_error=scan_error, doc=DOC_RECOMMENDATION, unit=unit,
-                  title=service.title(period.year), requirements=service.REQUIREMENTS, notes=service.NOTES,
-                  kinds_text=service.kinds_text, max_experts=service.MAX_EXPERTS, too_many=service.TOO_MANY)
+    return render_document("declarations/_recommendations.html", status, tab="recommendations",
+                           page_title="评委推荐", experts=experts, can_edit=can_edit, closed_message=closed,
+                           message=message, scan=scan, scan_error=scan_error, doc=DOC_RECOMMENDATION,
+                           unit=unit, title=service.title(period.year), requirements=service.REQUIREMENTS,
+                           notes=service.NOTES, kinds_text=service.kinds_text,
+                           max_experts=service.MAX_EXPERTS, too_many=service.TOO_MANY)
 
 
 def _form_page(form, expert=None, message=None, status=200):
@@ -36,7 +37,8 @@ def _form_page(form, expert=None, message=None, status=200):
     can_edit, closed = editable(unit, period)
     action = (url_for("declarations.recommendation_edit", expert_id=expert.id) if expert
               else url_for("declarations.recommendation_new"))
-    return render("declarations/expert_form.html", "declarations/_expert_form.html", status, tab="recommendations",
+    return render("declarations/expert_form.html", "declarations/_expert_form.html", status,
+                  tab="recommendations",
                   form=form, expert=expert, action=action, can_edit=can_edit, closed_message=closed,
                   form_message=message, experience_max=EXPERIENCE_MAX, max_files=service.MAX_FILES,
                   requirements=service.REQUIREMENTS)
@@ -103,7 +105,8 @@ def recommendation_edit(expert_id):
     expert = service.get_expert_or_404(unit, period.year, expert_id)
     if request.method == "GET":
         names = ("name", "company_dept", "address", "postcode", "mobile", "email", "experience", "kinds")
-        return _form_page(ExpertForm(formdata=None, data={name: getattr(expert, name) for name in names}), expert)
+        form = ExpertForm(formdata=None, data={name: getattr(expert, name) for name in names})
+        return _form_page(form, expert)
     form = ExpertForm()
     saved, message = _save(form, expert)
     if saved is None:
