@@ -179,3 +179,14 @@ def test_another_unit_gets_404_for_experts_and_proofs(app, client, auth, make, u
     assert expert_client.get(f"{URL}/proofs/{proof_id}").status_code == 403
     assert app.test_client().get(f"{URL}/proofs/{proof_id}").status_code in (302, 303)
     assert len(_experts(app, unit)) == 1
+
+
+def test_the_list_runs_a_fixed_number_of_statements(unit_client, unit, year, count_queries):
+    add(unit_client)
+    unit_client.get(URL)
+    with count_queries() as one:
+        assert unit_client.get(URL).status_code == 200
+    add(unit_client, name="李四", files=[pdf_upload("a.pdf"), png_upload("b.png"), pdf_upload("c.pdf")])
+    with count_queries() as two:
+        assert unit_client.get(URL).text.count('href="/declarations/recommendations/proofs/') == 4
+    assert len(one) == len(two)

@@ -157,47 +157,44 @@ def statistics_rate():
     return response
 
 
+def _save_statistics(submit):
+    """保存 (formats and the rules between rows; an incomplete table may be saved) and, with submit, 提交 (every
+    figure and text, and a stamped scan of exactly this data; a refused 提交 keeps nothing)."""
+    unit, period = current_unit(), current_declaration_period()
+    form = StatisticsForm()
+    if not docs.documents_open(unit, period) or not form.validate_on_submit():
+        return _statistics_page(form=form, status=422)
+    values = form.report_values()
+    report = stats.save_report(unit, period.year, values)
+    if submit:
+        problems = stats.completeness_errors(values)
+        scan = docs.scan_of(docs.get_document(unit, period.year, DOC_STATISTICS),
+                            stats.statistics_hash(unit, period.year, report))
+        if problems or not scan.is_fresh:
+            db.session.rollback()  # the typed values stay in the form
+            form.apply_errors(problems)
+            scan_error = None if scan.is_fresh else (
+                docs.STALE_MESSAGE if scan.state == docs.SCAN_STALE else "请先打印统计表，盖章后上传盖章件，再提交。")
+            return _statistics_page(form=form, scan_error=scan_error, status=422)
+        stats.submit_report(report)
+    action = "提交" if submit else "保存"
+    audit.record(f"declaration.statistics_{'submit' if submit else 'save'}", f"{action}{period.year}年活动统计表")
+    db.session.commit()
+    return _statistics_page(form=form, message=f"活动统计表已{action}。", warnings=stats.warnings(form.cleaned))
+
+
 @bp.post("/statistics/save")
 @unit_required
 def statistics_save():
-    """保存: formats and the rules between rows; incomplete tables may be saved."""
-    unit, period = current_unit(), current_declaration_period()
-    form = StatisticsForm()
-    if not docs.documents_open(unit, period):
-        return _statistics_page(form=form, status=422)
-    if not form.validate_on_submit():
-        return _statistics_page(form=form, message=None, status=422)
-    stats.save_report(unit, period.year, form.report_values())
-    audit.record("declaration.statistics_save", f"保存{period.year}年活动统计表")
-    db.session.commit()
-    return _statistics_page(form=form, message="活动统计表已保存。", warnings=stats.warnings(form.cleaned))
+    """保存."""
+    return _save_statistics(submit=False)
 
 
 @bp.post("/statistics/submit")
 @unit_required
 def statistics_submit():
-    """提交: every figure and text, and a stamped scan of exactly this data; refused as a whole otherwise."""
-    unit, period = current_unit(), current_declaration_period()
-    form = StatisticsForm()
-    if not docs.documents_open(unit, period):
-        return _statistics_page(form=form, status=422)
-    if not form.validate_on_submit():
-        return _statistics_page(form=form, status=422)
-    values = form.report_values()
-    report = stats.save_report(unit, period.year, values)
-    problems = stats.completeness_errors(values)
-    scan = docs.scan_of(docs.get_document(unit, period.year, DOC_STATISTICS),
-                        stats.statistics_hash(unit, period.year, report))
-    if problems or not scan.is_fresh:
-        db.session.rollback()  # nothing of a refused 提交 is kept; the typed values stay in the form
-        form.apply_errors(problems)
-        scan_error = None if scan.is_fresh else (
-            docs.STALE_MESSAGE if scan.state == docs.SCAN_STALE else "请先打印统计表，盖章后上传盖章件，再提交。")
-        return _statistics_page(form=form, scan_error=scan_error, status=422)
-    stats.submit_report(report)
-    audit.record("declaration.statistics_submit", f"提交{period.year}年活动统计表")
-    db.session.commit()
-    return _statistics_page(form=form, message="活动统计表已提交。", warnings=stats.warnings(form.cleaned))
+    """提交 (after 保存, 打印 and 上传盖章件)."""
+    return _save_statistics(submit=True)
 
 
 @bp.get("/statistics/print")
