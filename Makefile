@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench install install-dev browser-deps migrate serve clean
+.PHONY: run test bench install install-dev browser-deps print-deps migrate serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,21 +31,29 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# WeasyPrint prints the forms for 盖章 (申报表, 汇总表, 统计表, 推荐表): it needs pango and the CJK fonts it embeds.
+print-deps:
+	@if ! dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "Installing WeasyPrint's libraries (pango) and fonts-noto-cjk with apt-get..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+	fi
+
 migrate: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask load-reference
 	$(BIN)/flask ensure-admin
 
-run: migrate
+run: print-deps migrate
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "wsgi:app"
 
 # The whole suite; on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set (one run, both backends).
-test: install-dev browser-deps
+test: install-dev browser-deps print-deps
 	$(BIN)/python -m pytest -q
 
-bench: install-dev
+bench: install-dev print-deps
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.printing
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.declarations import checks
+from app.declarations import checks, recommendations, statistics, summary
 from app.declarations import files as declaration_files
 from app.declarations.fields import KIND_LABELS
 from app.declarations.models import (
@@ -69,10 +69,22 @@ class UnitState:
         return sum(self.counts[kind].values())
 
 
-def current_document_hashes(unit_id, year):
-    """{doc: 校验码 of what the document prints now} — the printing side supplies these; while it does not,
-    an uploaded scan counts as current."""
-    return {}
+def current_document_hashes(unit, year, docs):
+    """{doc: 校验码 of what the document prints now}, for the documents whose scan is uploaded (a few queries
+    per unit: only scans can be stale)."""
+    uploaded = {doc for doc, document in docs.items() if document.stored_file_id is not None}
+    if unit is None or not uploaded:
+        return {}
+    hashes = {}
+    for kind, doc in SUMMARY_DOCS.items():
+        if doc in uploaded:
+            hashes[doc] = summary.summary_table(unit, year, kind).data_hash()
+    if DOC_STATISTICS in uploaded:
+        hashes[DOC_STATISTICS] = statistics.statistics_hash(unit, year, statistics.get_report(unit, year))
+    if DOC_RECOMMENDATION in uploaded:
+        hashes[DOC_RECOMMENDATION] = recommendations.recommendations_hash(
+            unit, year, recommendations.experts_of(unit, year))
+    return hashes
 
 
 def _declaration_gap(declaration, files, period):
@@ -96,8 +108,8 @@ def _scan_state(document, current_hash):
     return None
 
 
-def _documents(unit_id, year, counts, docs, report, recommended):
-    hashes = current_document_hashes(unit_id, year)
+def _documents(unit, year, counts, docs, report, recommended):
+    hashes = current_document_hashes(unit, year, docs)
     found = []
     for kind in KINDS:
         submitted = sum(n for status, n in counts[kind].items() if status != STATUS_DRAFT)
@@ -125,8 +137,9 @@ def _documents(unit_id, year, counts, docs, report, recommended):
     return found
 
 
-def for_units(period, unit_ids=None, exclude_unit_ids=()):
-    """[(Unit, UnitState)] of every unit with a declaration in the period's year (or of `unit_ids`)."""
+def for_units(period, unit_ids=None, exclude_unit_ids=(), known_units=None):
+    """[(Unit, UnitState)] of every unit with a declaration in the period's year (or of `unit_ids`, whose
+    Unit objects `known_units` may supply)."""
     query = (select(Declaration).where(Declaration.year == period.year)
              .options(db.joinedload(Declaration.unit), db.joinedload(Declaration.group_filing),
                       db.joinedload(Declaration.team_filing)).order_by(Declaration.unit_id, Declaration.id))
@@ -136,7 +149,7 @@ def for_units(period, unit_ids=None, exclude_unit_ids=()):
         query = query.where(Declaration.unit_id.not_in(exclude_unit_ids))
     declarations = db.session.scalars(query).unique().all()
     by_unit = defaultdict(list)
-    units = {}
+    units = dict(known_units or {})
     for declaration in declarations:
         by_unit[declaration.unit_id].append(declaration)
         units[declaration.unit_id] = declaration.unit
@@ -151,7 +164,7 @@ def for_units(period, unit_ids=None, exclude_unit_ids=()):
         gaps = [_declaration_gap(d, files[d.id], period) for d in mine if d.id in files]
         state = UnitState(counts=counts, drafts=[d for d in mine if d.status == STATUS_DRAFT],
                           gaps=[g for g in gaps if g.items],
-                          documents=_documents(unit_id, period.year, counts, docs[unit_id],
+                          documents=_documents(units.get(unit_id), period.year, counts, docs[unit_id],
                                                reports.get(unit_id), recommended.get(unit_id, 0)))
         result.append((units.get(unit_id), state))
     return result
@@ -177,4 +190,4 @@ def _unit_documents(unit_ids, year):
 
 def for_unit(unit, period):
     """The UnitState of one unit (also when it has declared nothing yet)."""
-    return for_units(period, unit_ids=[unit.id])[0][1]
+    return for_units(period, unit_ids=[unit.id], known_units={unit.id: unit})[0][1]

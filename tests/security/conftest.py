@@ -94,6 +94,12 @@ class World:
     attachment: int = 0
     draft_attachment: int = 0
     mail: int = 0
+    declaration_a: int = 0
+    declaration_b: int = 0
+    recommendation_a: int = 0
+    recommendation_b: int = 0
+    proof_a: int = 0
+    proof_b: int = 0
     reset_token: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -138,6 +144,14 @@ class World:
                 values[arg] = self.mail
             elif arg == "filename":
                 values[arg] = "css/app.css"
+            elif arg == "declaration_id":
+                values[arg] = getattr(self, f"declaration_{victim}")
+            elif arg == "expert_id":
+                values[arg] = getattr(self, f"recommendation_{victim}")
+            elif arg == "proof_id":
+                values[arg] = getattr(self, f"proof_{victim}")
+            elif arg == "doc":
+                values[arg] = "statistics"
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
         return values
@@ -171,6 +185,7 @@ def build_world(app, make=None, **unit_kw):
     reset token. One transaction: fast enough to build a fresh world for every attack case."""
     from app.core.clock import china_today
     from app.core.settings import set_open_declaration_year
+    from app.declarations.models import ExpertRecommendation, ExpertRecommendationFile
     from app.models import QcGroupFiling, TeamFiling, User, YearSetting
     from tests.factories import _password_hash, valid_credit_code
 
@@ -227,6 +242,16 @@ def build_world(app, make=None, **unit_kw):
             declaration = _complete_declaration(session, row, year, tag, who)
             setattr(world, f"declaration_{who}", declaration.id)
             setattr(world, f"declaration_file_{who}", declaration.files[-1].id)
+            recommended = ExpertRecommendation(unit_id=row.id, year=year, seq=1, name="欧阳明",
+                                               company_dept="质量部", address="北京", postcode="100723",
+                                               mobile="13912345678", email=f"expert-{who}@example.com",
+                                               experience="评审经历", kinds=["group"])
+            proof = uploads.store(png_bytes(), "png", f"proof-{who}.png", "expert_proof", unit_id=row.id)
+            recommended.files.append(ExpertRecommendationFile(stored_file=proof))
+            session.add(recommended)
+            session.flush()
+            setattr(world, f"recommendation_{who}", recommended.id)
+            setattr(world, f"proof_{who}", recommended.files[0].id)
             setattr(world, f"license_{who}", stored.id)
             setattr(world, f"inv_{who}", inv.id)
             setattr(world, f"group_{who}", group.id)

@@ -22,6 +22,10 @@ TEAM_FORM = {"enterprise_name": "被邀企业A", "team_name": "常减压运行�
              "leader": "赵六", "member_count": "12", "contact": "赵六", "mobile": "13912345678"}
 
 
+EXPERT_FORM = {"name": "李四", "company_dept": "质量部", "address": "北京市", "postcode": "100723",
+               "mobile": "13912345678", "email": "lisi@example.com", "experience": "评审经历", "kinds": "team"}
+
+
 def body_for(endpoint, world):
     """Form data that the endpoint would accept from its role (so only the token is missing)."""
     bodies = {
@@ -52,6 +56,7 @@ def body_for(endpoint, world):
         "auth.reset_password": {"new_password": "newpass123", "new_password2": "newpass123"},
         "auth.forgot_password": {"username": world.a.user.username, "email": world.a.email,
                                  "captcha": "QC2024", "captcha_id": ""},
+        "declarations.recommendation_new": EXPERT_FORM, "declarations.recommendation_edit": EXPERT_FORM,
         "auth.profile": {"name": world.a.name, "credit_code": world.a.credit_code, "contact": "新联系人",
                          "mobile": "13912345678", "address": "新地址", "postcode": "100723",
                          "province_code": "11", "industry_code": "26", "email": "new@example.com"},
@@ -65,6 +70,8 @@ def body_for(endpoint, world):
         data["file"] = (io.BytesIO(docx_bytes()), "成果报告书.docx")
     if endpoint in ("auth.upload_license",):
         data["license"] = (io.BytesIO(png_bytes()), "license.png")
+    if endpoint == "declarations.recommendation_new":
+        data["files"] = (io.BytesIO(png_bytes()), "proof.png")
     if endpoint.endswith("import_file") or endpoint == "invite.link_import":
         from tests.filings.conftest import GROUP_ROW, TEAM_ROW, xlsx_bytes
 

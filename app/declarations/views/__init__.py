@@ -3,4 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("declarations", __name__)
 
-from app.declarations.views import declarations, documents, files, form, printing  # noqa: E402,F401
+from app.declarations.views import (  # noqa: E402,F401
+    declarations, documents, files, form, printing, recommendations)
