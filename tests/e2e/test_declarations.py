@@ -1,10 +1,12 @@
-"""Real browser: a unit declares a filed group through the picker, fills the 申报表, uploads a .docx made with
-python-docx, a PDF of activity records and the stamped scan, submits, and the receipt reaches the SMTP server;
-every 成果申报 page at desktop and phone width."""
+"""Real browser: a unit declares a filed group through the picker, fills the 申报表, prints it (the PDF's text
+is read back), uploads a .docx made with python-docx, a PDF of activity records and the stamped scan, submits,
+and the receipt reaches the SMTP server; every 成果申报 page at desktop and phone width."""
+import io
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from app.core.clock import china_today
 from app.core.extensions import db
@@ -77,6 +79,16 @@ def test_declare_a_group_upload_submit_and_receive_the_receipt(app, page, new_pa
     expect(page.locator(".flash-success")).to_contain_text(f"申报编号 QCSB-{year}-0001")
     assert "课题类型与备案" not in page.content()
     assert page.locator("#files-stamped_form .file-state").inner_text() == "未上传"
+
+    # 打印申报表: the PDF the browser gets carries the names as real text, 主要完成人 in order, and the 校验码
+    href = page.get_by_role("link", name="打印申报表").first.get_attribute("href")
+    printed = page.request.get(page.base_url + href)
+    assert printed.ok and printed.headers["content-type"] == "application/pdf"
+    text = "".join(pdf_page.extract_text() for pdf_page in PdfReader(io.BytesIO(printed.body())).pages)
+    flat = "".join(text.split())
+    assert "降低催化裂化装置能耗" in flat and "催化裂化攻关QC小组" in flat and "浏览器测试石化有限公司" in flat
+    assert "周工，吴工，郑工，王工" in flat
+    assert f"QCSB-{year}-0001" in flat and "校验码" in flat
 
     report = tmp_path / "成果报告书.docx"
     report.write_bytes(docx_bytes("催化裂化装置节能降耗成果报告"))
