@@ -1,0 +1,203 @@
+"""申报总览 (spec A13, C-S3): every declaration of a year across units, filtered, counted per status, paged and
+exported (spec B13 申报汇总); the unit search of the filter; the 单位材料齐全情况 table."""
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+
+from app.accounts.models import Unit
+from app.core.extensions import db
+from app.core.models import Industry, Province
+from app.core.settings import open_declaration_year
+from app.core.validators import normalize_text
+from app.declarations.models import KINDS, STATUS_DRAFT, STATUS_LABELS, Declaration
+from app.declarations.unit_documents import document_states
+
+PER_PAGE = 30
+UNIT_OPTIONS = 10
+KIND_LABELS = {"group": "小组", "team": "班组"}
+
+
+def like_pattern(text):
+    """A LIKE pattern containing `text` literally (% and _ typed by the user match themselves)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """年度 · 类型 · 申报单位 (id chosen from candidates, or the typed text) · 省份 · 行业 · 状态 · 关键字."""
+
+    year: int
+    kind: str = ""
+    unit: int | None = None
+    unit_q: str = ""
+    province: str = ""
+    industry: str = ""
+    status: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args, default_status=""):
+        """Read filters from the query string (the 当前申报年度 by default)."""
+        year = args.get("year", type=int)
+        unit = args.get("unit", type=int)
+        kind = args.get("kind", "")
+        status = args.get("status", default_status)
+        return cls(year=year if year and 2000 <= year <= 2100 else open_declaration_year(),
+                   kind=kind if kind in KINDS else "",
+                   unit=unit if unit and 0 < unit < 2 ** 31 else None,
+                   unit_q=normalize_text(args.get("unit_q", "")).replace("\x00", "")[:200],
+                   province=normalize_text(args.get("province", ""))[:2],
+                   industry=normalize_text(args.get("industry", ""))[:4],
+                   status=status if status in STATUS_LABELS or status == "all" else default_status,
+                   q=normalize_text(args.get("q", "")).replace("\x00", "")[:100])
+
+    def as_args(self, **changes):
+        """The filters as query-string arguments (for paging, tabs and export links)."""
+        values = dict(self.__dict__, **changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+@dataclass
+class Page:
+    """One page of rows with what the pager needs."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+    @property
+    def prev_num(self):
+        return self.page - 1
+
+    @property
+    def next_num(self):
+        return self.page + 1
+
+
+def exact_unit_ids(text):
+    """Ids of the units whose credit code or full name is exactly `text`."""
+    return db.select(Unit.id).where(or_(Unit.credit_code == text.upper(), Unit.name == text))
+
+
+def filtered(select, filters, with_status=True):
+    """Apply the filters to a select over Declaration joined with Unit."""
+    select = select.where(Declaration.year == filters.year)
+    if filters.kind:
+        select = select.where(Declaration.kind == filters.kind)
+    if filters.unit:
+        select = select.where(Declaration.unit_id == filters.unit)
+    elif filters.unit_q:
+        select = select.where(Declaration.unit_id.in_(exact_unit_ids(filters.unit_q)))
+    if filters.province:
+        select = select.where(Unit.province_code == filters.province)
+    if filters.industry:
+        select = select.where(Unit.industry_code == filters.industry)
+    if with_status and filters.status and filters.status != "all":
+        select = select.where(Declaration.status == filters.status)
+    if filters.q:
+        pattern = like_pattern(filters.q)
+        select = select.where(or_(*(column.ilike(pattern, escape="\\") for column in (
+            Declaration.decl_no, Declaration.title, Declaration.group_name, Declaration.enterprise_name,
+            Unit.name, Declaration.leader, Declaration.contact))))
+    return select
+
+
+LIST_COLUMNS = (Declaration.id, Declaration.decl_no, Declaration.kind, Declaration.unit_id, Declaration.status,
+                Declaration.title, Declaration.group_name, Declaration.enterprise_name, Declaration.topic_type,
+                Declaration.submitted_at, Declaration.resubmit_deadline, Declaration.version,
+                Unit.name.label("unit_name"))
+
+
+def search(filters, page=1, per_page=PER_PAGE, order="decl_no"):
+    """One page of declarations: one count query and one row query, whatever the number of rows."""
+    base = db.select(func.count(Declaration.id)).join(Unit, Unit.id == Declaration.unit_id)
+    total = db.session.scalar(filtered(base, filters))
+    page = max(1, min(page, max(1, math.ceil(total / per_page)), 100_000))
+    ordering = ((Declaration.submitted_at, Declaration.id) if order == "submitted"
+                else (Declaration.decl_no,))
+    rows = db.session.execute(
+        filtered(db.select(*LIST_COLUMNS).join(Unit, Unit.id == Declaration.unit_id), filters)
+        .order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=rows, page=page, per_page=per_page, total=total)
+
+
+def status_counts(filters):
+    """{status: count} under every filter but the status (one query), and the total."""
+    select = (db.select(Declaration.status, func.count(Declaration.id)).join(Unit, Unit.id == Declaration.unit_id)
+              .group_by(Declaration.status))
+    counts = dict(db.session.execute(filtered(select, filters, with_status=False)).all())
+    return {status: counts.get(status, 0) for status in STATUS_LABELS}, sum(counts.values())
+
+
+def unit_options(year, text, limit=UNIT_OPTIONS):
+    """Up to `limit` units that declared in the year whose name or credit code contains `text` (one query)."""
+    text = normalize_text(text or "")[:200]
+    if not text:
+        return []
+    pattern = like_pattern(text)
+    declared = db.select(Declaration.id).where(Declaration.unit_id == Unit.id, Declaration.year == year).exists()
+    return db.session.execute(
+        db.select(Unit.id, Unit.name, Unit.credit_code)
+        .where(or_(Unit.name.ilike(pattern, escape="\\"), Unit.credit_code.ilike(pattern.upper(), escape="\\")),
+               declared)
+        .order_by(Unit.name, Unit.id).limit(limit)).all()
+
+
+def unit_filter_label(filters):
+    """(label, error) of the unit filter: the chosen unit's name, or why the typed text filters nothing."""
+    if filters.unit:
+        name = db.session.scalar(db.select(Unit.name).where(Unit.id == filters.unit))
+        return (name, "") if name else (filters.unit_q, "所选申报单位不存在，请重新输入并从候选中选择。")
+    if filters.unit_q:
+        found = db.session.scalar(db.select(func.count()).select_from(exact_unit_ids(filters.unit_q).subquery()))
+        if not found:
+            return filters.unit_q, f"没有名称或统一社会信用代码为“{filters.unit_q}”的申报单位，请从输入时出现的候选中选择。"
+    return filters.unit_q, ""
+
+
+def reference_lists():
+    """Provinces and industries for the filter selects (two queries)."""
+    provinces = db.session.execute(db.select(Province).order_by(Province.code)).scalars().all()
+    industries = db.session.execute(db.select(Industry).order_by(Industry.code)).scalars().all()
+    return provinces, industries
+
+
+def declaring_units(filters, page=1, per_page=PER_PAGE, incomplete=False):
+    """单位材料齐全情况: units with a submitted declaration of the year, with counts per kind and document states.
+
+    Paged in SQL; with `incomplete` (材料不全) the states of every declaring unit are computed, then paged.
+    """
+    group_count = func.sum(db.case((Declaration.kind == "group", 1), else_=0))
+    team_count = func.sum(db.case((Declaration.kind == "team", 1), else_=0))
+    select = (db.select(Unit.id, Unit.name, group_count.label("groups"), team_count.label("teams"))
+              .join(Unit, Unit.id == Declaration.unit_id)
+              .where(Declaration.status != STATUS_DRAFT)
+              .group_by(Unit.id, Unit.name).order_by(Unit.name, Unit.id))
+    select = filtered(select, Filters(**dict(filters.__dict__, status="")), with_status=False)
+    if not incomplete:
+        total = db.session.scalar(db.select(func.count()).select_from(select.order_by(None).subquery()))
+        page = max(1, min(page, max(1, math.ceil(total / per_page)), 100_000))
+        rows = db.session.execute(select.limit(per_page).offset((page - 1) * per_page)).all()
+        states = document_states(filters.year, [row.id for row in rows])
+        return Page(items=[(row, states[row.id]) for row in rows], page=page, per_page=per_page, total=total)
+    rows = db.session.execute(select).all()
+    states = document_states(filters.year, [row.id for row in rows])
+    items = [(row, states[row.id]) for row in rows if not states[row.id].complete]
+    total = len(items)
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    return Page(items=items[(page - 1) * per_page:page * per_page], page=page, per_page=per_page, total=total)
