@@ -15,6 +15,7 @@ from app.core.template_helpers import china_date, china_time
 from app.core.validators import normalize_text
 from app.declarations import formal_check
 from app.declarations.models import (
+    CONCLUSION_LABELS,
     STATUS_ACCEPTED,
     STATUS_DEFERRED,
     STATUS_DRAFT,
@@ -26,8 +27,7 @@ from app.declarations.models import (
     FormalCheck,
 )
 
-CONCLUSIONS = {STATUS_ACCEPTED: "参评", STATUS_RETURNED: "完善后参评", STATUS_REJECTED: "不评",
-               STATUS_DEFERRED: "缓评"}
+CONCLUSIONS = CONCLUSION_LABELS
 # Which conclusions a status admits: 缓评 may later become 参评 or 不评 (spec A2, D13); 不评 is final and 参评
 # enters the review.
 ALLOWED = {STATUS_SUBMITTED: tuple(CONCLUSIONS), STATUS_RETURNED: tuple(CONCLUSIONS),
@@ -42,6 +42,10 @@ SUBJECT = "【石油和化工行业QC成果申报系统】形式审查结论：{
 
 class Conflict(Exception):
     """Someone else decided first (or the unit withdrew): nothing was written; the message says what happened."""
+
+    def __init__(self, message, form=None):
+        super().__init__(message)
+        self.form = form
 
 
 @dataclass
@@ -83,7 +87,10 @@ def _parse_date(text):
 
 
 def parse(form_data, declaration, today):
-    """Check a submitted 形式审查 form; returns (CheckForm, cleaned dict or None)."""
+    """Check a submitted 形式审查 form; returns (CheckForm, cleaned dict or None).
+
+    Raises Conflict when the declaration changed since the form was shown (its version differs).
+    """
     values = {"version": normalize_text(form_data.get("version")),
               "conclusion": normalize_text(form_data.get("conclusion")),
               "opinion": (form_data.get("opinion") or "").replace("\x00", "").strip(),
@@ -120,6 +127,9 @@ def parse(form_data, declaration, today):
     if version is None:
         errors["version"] = "页面已过期，请刷新后重新审查。"
     form = CheckForm(values=values, errors=errors)
+    if version is not None and version != declaration.version:
+        # Decided (or changed by the unit) since this form was shown: say so before judging the input.
+        raise Conflict(_conflict_message(declaration.id), form)
     if errors:
         return form, None
     return form, {"items": items, "conclusion": conclusion, "opinion": values["opinion"],

@@ -30,6 +30,10 @@ STATUS_LABELS = {
     STATUS_DEFERRED: "缓评",
 }
 
+# formal_check.conclusion: the 形式审查 conclusion is the status it moves the declaration to (spec A2).
+CONCLUSION_LABELS = {STATUS_ACCEPTED: "参评", STATUS_RETURNED: "完善后参评", STATUS_REJECTED: "不评",
+                     STATUS_DEFERRED: "缓评"}
+
 TOPIC_TYPES = ("问题解决型", "创新型")
 TOPIC_SUBTYPES = ("自定目标", "指令性目标")
 
@@ -255,6 +259,17 @@ class FormalCheck(db.Model):
     opinion: Mapped[str] = mapped_column(Text, default="")
     resubmit_deadline: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def conclusion_label(self):
+        """参评 / 完善后参评 / 不评 / 缓评."""
+        return CONCLUSION_LABELS.get(self.conclusion, self.conclusion)
+
+    def failed_items(self):
+        """(code, note) of the items found 不符合, in checklist order."""
+        return [(code, (item or {}).get("note", "")) for code, item in sorted(
+            (self.items or {}).items(), key=lambda pair: int(pair[0][1:]) if pair[0][1:].isdigit() else 99)
+            if (item or {}).get("result") == "不符合"]
 
 
 class DeclarationExtension(db.Model):
