@@ -14,6 +14,7 @@ from app.core.settings import declaration_period
 from app.core.template_helpers import china_date, china_time
 from app.core.validators import normalize_text
 from app.declarations import formal_check
+from app.declarations.overview import typed_text
 from app.declarations.models import (
     CONCLUSION_LABELS,
     STATUS_ACCEPTED,
@@ -98,7 +99,7 @@ def parse(form_data, declaration, today):
     errors, items = {}, {}
     for code in formal_check.ITEM_CODES:
         result = normalize_text(form_data.get(f"result_{code}"))
-        note = normalize_text(form_data.get(f"note_{code}")).replace("\x00", "")
+        note = typed_text(form_data.get(f"note_{code}"))
         values[f"result_{code}"], values[f"note_{code}"] = result, note
         if result and result not in formal_check.RESULTS:
             errors[f"result_{code}"] = f"{code}的结果应为符合、不符合或不适用。"

@@ -18,6 +18,12 @@ UNIT_OPTIONS = 10
 KIND_LABELS = {"group": "小组", "team": "班组"}
 
 
+def typed_text(value, limit=None):
+    """Text as typed (full-width punctuation kept, no NFKC): NUL removed, runs of spaces folded, ends stripped."""
+    text = " ".join(str(value or "").replace("\x00", "").split())
+    return text[:limit] if limit else text
+
+
 def like_pattern(text):
     """A LIKE pattern containing `text` literally (% and _ typed by the user match themselves)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -47,11 +53,11 @@ class Filters:
         return cls(year=year if year and 2000 <= year <= 2100 else open_declaration_year(),
                    kind=kind if kind in KINDS else "",
                    unit=unit if unit and 0 < unit < 2 ** 31 else None,
-                   unit_q=normalize_text(args.get("unit_q", "")).replace("\x00", "")[:200],
+                   unit_q=typed_text(args.get("unit_q"), 200),
                    province=normalize_text(args.get("province", ""))[:2],
                    industry=normalize_text(args.get("industry", ""))[:4],
                    status=status if status in STATUS_LABELS or status == "all" else default_status,
-                   q=normalize_text(args.get("q", "")).replace("\x00", "")[:100])
+                   q=typed_text(args.get("q"), 100))
 
     def as_args(self, **changes):
         """The filters as query-string arguments (for paging, tabs and export links)."""
@@ -146,7 +152,7 @@ def status_counts(filters):
 
 def unit_options(year, text, limit=UNIT_OPTIONS):
     """Up to `limit` units that declared in the year whose name or credit code contains `text` (one query)."""
-    text = normalize_text(text or "")[:200]
+    text = typed_text(text, 200)
     if not text:
         return []
     pattern = like_pattern(text)

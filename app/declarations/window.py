@@ -8,6 +8,7 @@ from app.core import audit
 from app.core.extensions import db
 from app.core.settings import declaration_period
 from app.core.validators import normalize_text
+from app.declarations.overview import typed_text
 from app.declarations.models import KINDS, STATUS_DRAFT, STATUS_RETURNED, DeclarationExtension
 
 KIND_LABELS = {"group": "小组成果", "team": "班组成果"}
@@ -58,7 +59,7 @@ def unit_may_edit(declaration, today):
 def parse_extension(form_data, today):
     """Check the 延长申报期限 form; returns (ExtensionForm, cleaned or None)."""
     values = {"kind": normalize_text(form_data.get("kind")), "until": normalize_text(form_data.get("until")),
-              "reason": normalize_text(form_data.get("reason")).replace("\x00", "")}
+              "reason": typed_text(form_data.get("reason"))}
     errors = {}
     if values["kind"] not in KINDS:
         errors["kind"] = "请选择成果类型：小组成果或班组成果。"

@@ -18,7 +18,8 @@ from app.core import audit, outbox, uploads
 from app.core.extensions import db
 from app.core.pagination import paginate
 from app.core.tokens import new_token
-from app.core.validators import mobile_error, normalize_mobile, normalize_name, normalize_text, postcode_error
+from app.core.validators import mobile_error, normalize_mobile, normalize_text, postcode_error
+from app.declarations.overview import typed_text
 from app.declarations.models import (
     SELECTION_DECLINED,
     SELECTION_PENDING,
@@ -155,7 +156,7 @@ def experts(q="", page=1):
     """One page of the pool, enabled first, with login and recommending unit (two queries)."""
     select = (db.select(Expert).options(selectinload(Expert.user), selectinload(Expert.recommended_by_unit))
               .order_by(Expert.is_enabled.desc(), Expert.id.desc()))
-    text = normalize_text(q)[:50]
+    text = typed_text(q, 50)
     if text:
         pattern = f"%{text.replace('%', '').replace('_', '')}%"
         select = select.where(or_(Expert.name.ilike(pattern), Expert.company.ilike(pattern),
@@ -182,8 +183,9 @@ def form_for(expert=None):
 
 def parse(form_data, expert=None):
     """Check the expert form; returns (ExpertForm, cleaned or None). Mobile and e-mail must be new to the pool."""
-    values = {name: normalize_name(form_data.get(name)) if name != "experience"
-              else normalize_text(form_data.get(name)).replace("\x00", "") for name in FIELDS}
+    values = {name: typed_text(form_data.get(name)) if name != "experience"
+              else (form_data.get(name) or "").replace("\x00", "").strip() for name in FIELDS}
+    values["email"] = normalize_text(values["email"])
     values["mobile"] = normalize_mobile(values["mobile"])
     values["kinds"] = [k for k in EXPERT_KINDS if k in form_data.getlist("kinds")]
     errors = {}

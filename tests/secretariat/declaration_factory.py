@@ -216,3 +216,27 @@ def current_hash(unit, year, doc):
     document = db.session.get(UnitYearDocument, (unit.id, year, doc))
     return unit_documents.summary_hash(unit.name, kind, document.header if document else {},
                                        [unit_documents.summary_row(r, kind) for r in rows])
+
+
+def bulk_declarations(app, unit_ids, year, count, start=0, status="submitted"):
+    """Insert `count` group filings and their declarations in two statements (for query-count tests)."""
+    from sqlalchemy import insert
+
+    from app.core.clock import utcnow
+    from tests.secretariat.conftest import group_rows
+
+    with app.app_context():
+        rows = group_rows(unit_ids, year, count, start=start + 200000)
+        db.session.execute(insert(QcGroupFiling), rows)
+        filings = db.session.execute(db.select(QcGroupFiling.id, QcGroupFiling.unit_id, QcGroupFiling.group_name)
+                                     .where(QcGroupFiling.reg_no.in_([r["reg_no"] for r in rows]))).all()
+        now = utcnow()
+        db.session.execute(insert(Declaration), [
+            dict(year=year, kind="group", unit_id=unit_id, group_filing_id=filing_id, status=status,
+                 decl_no=f"QCSB-{year}-{start + i + 5000:05d}", title=f"批量成果{start + i}", group_name=name,
+                 enterprise_name=f"企业{i}", address="地址", postcode="100000", contact="甲", mobile="13900000000",
+                 leader="甲", member_count=5, main_contributors=["甲"], topic_type="创新型", summary="",
+                 completed_on=date(year - 1, 6, 1), submitted_at=now, version=1, created_at=now, updated_at=now,
+                 no_accident_pledge=False)
+            for i, (filing_id, unit_id, name) in enumerate(filings)])
+        db.session.commit()

@@ -26,7 +26,8 @@ def expert_recommendations():
     year, selection = _year(), request.args.get("selection", "")
     rows, total, page = pool.recommendations(year, selection, request.args.get("page", 1, type=int))
     return render("admin/experts/recommendations.html", "admin/experts/_recommendations.html", rows=rows,
-                  total=total, page=page, pages=max(1, -(-total // pool.PER_PAGE)), year=year, selection=selection,
+                  total=total, page_number=page, pages=max(1, -(-total // pool.PER_PAGE)), year=year,
+                  selection=selection,
                   selection_labels=pool.SELECTION_LABELS, kinds_label=pool.kinds_label)
 
 
