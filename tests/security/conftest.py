@@ -128,6 +128,10 @@ class World:
                 values[arg] = self.mail
             elif arg == "filename":
                 values[arg] = "css/app.css"
+            elif arg in ("declaration_id", "expert_id", "recommendation_id"):
+                values[arg] = self.extra[arg]
+            elif arg == "doc":
+                values[arg] = "statistics"
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
         return values
@@ -242,7 +246,27 @@ def build_world(app, make=None, **unit_kw):
         world.draft_attachment = draft.attachments[0].id
         world.mail = mail.id
         world.reset_token = token
+        world.extra.update(_declaration_side(session, units["a"], group_a=world.group_a, year=year,
+                                             expert_user_id=world.expert.id))
     return world
+
+
+def _declaration_side(session, unit, group_a, year, expert_user_id):
+    """A submitted declaration of unit A, a recommendation of A and an expert in the pool (ids)."""
+    from app.declarations.models import Declaration, ExpertRecommendation
+    from app.review.models import Expert
+
+    declaration = Declaration(year=year, kind="group", unit_id=unit.id, group_filing_id=group_a, status="submitted",
+                              decl_no=f"QCSB-{year}-{next(_seq) + 800_000}", title="降低装置能耗",
+                              group_name="攻关QC小组", enterprise_name=unit.name, main_contributors=["王五"])
+    recommendation = ExpertRecommendation(unit_id=unit.id, year=year, seq=1, name="王专家", company_dept="研究院",
+                                          address="北京", postcode="100723", mobile="13911112222",
+                                          email="wang@example.com", experience="经历", kinds=["group"])
+    expert = Expert(user_id=expert_user_id, name="评委甲", company="研究院", mobile="13911113333",
+                    email="expert@example.com", kinds=["group"])
+    session.add_all([declaration, recommendation, expert])
+    session.commit()
+    return {"declaration_id": declaration.id, "recommendation_id": recommendation.id, "expert_id": expert.id}
 
 
 @pytest.fixture
