@@ -194,7 +194,7 @@ def queue_conclusion_mail(declaration, check):
         return None
     label = conclusion_label(check.conclusion)
     lines = [f"{unit.name}：", "",
-             f"贵单位申报的成果已完成形式审查。",
+             "贵单位申报的成果已完成形式审查。",
              f"申报编号：{declaration.decl_no}", f"成果名称：{declaration.title}",
              f"小组/班组名称：{declaration.group_name}", f"审查结论：{label}"]
     if check.opinion:

@@ -21,7 +21,8 @@ REVIEW_FORMS = ("发表评审", "现场评审", "与QC小组合并开", "单独�
 COUNTS = ("qc_registered_total", "qc_registered_year", "qc_participants", "staff_total", "qc_active",
           "qc_with_results", "team_active", "team_total_hist", "team_participants")
 AMOUNTS = ("qc_benefit_c", "qc_funding_c", "qc_rewards_c", "team_funding_c", "team_rewards_c")
-RATES = {"qc_popularity": ("qc_participants", "staff_total"), "qc_result_rate": ("qc_with_results", "qc_registered_year")}
+RATES = {"qc_popularity": ("qc_participants", "staff_total"),
+         "qc_result_rate": ("qc_with_results", "qc_registered_year")}
 # The rows of 附件6 as printed (统计项目 · 单位), with what each shows: a sum, a rate or the tallies.
 ROWS = (
     ("1", "历年来已登记注册QC小组累计数", "个", "qc_registered_total"),
@@ -136,8 +137,8 @@ def export(result):
     writer.row(("序号", "统计项目", "单位", "数量"))
     for number, label, unit, key in ROWS:
         writer.row((number, label, unit, _cell(result.total.value(key))))
-    header = ["省份", "单位数"] + [f"{number} {label}（{unit}）".strip() for number, label, unit, key in ROWS
-                                   if key != "review_forms"] + list(REVIEW_FORMS)
+    items = [f"{number} {label}（{unit}）".strip() for number, label, unit, key in ROWS if key != "review_forms"]
+    header = ["省份", "单位数"] + items + list(REVIEW_FORMS)
     sheet = book.create_sheet("按省份")
     writer = SafeRowWriter(sheet)
     writer.row(header)

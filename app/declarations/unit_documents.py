@@ -87,8 +87,8 @@ def statistics_hash(report):
 
 def recommendation_hash(unit_name, recommendations):
     """校验码 of a 评委推荐表 (附件7): the unit and its 1–2 recommended experts."""
-    rows = [[getattr(rec, name) for name in RECOMMENDATION_FIELDS] for rec in sorted(recommendations,
-                                                                                      key=lambda r: r.seq)]
+    ordered = sorted(recommendations, key=lambda r: r.seq)
+    rows = [[getattr(rec, name) for name in RECOMMENDATION_FIELDS] for rec in ordered]
     return data_hash({"unit_name": unit_name, "rows": rows})
 
 
@@ -120,9 +120,8 @@ def document_states(year, unit_ids):
     for (unit_id, doc), document in documents.items():
         if document.stored_file_id is not None:
             files[unit_id][doc] = document.stored_file_id
-    reports = {r.unit_id: r for r in db.session.execute(
-        db.select(UnitYearReport).where(UnitYearReport.year == year,
-                                         UnitYearReport.unit_id.in_(unit_ids))).scalars()}
+    reports = {r.unit_id: r for r in db.session.execute(db.select(UnitYearReport).where(
+        UnitYearReport.year == year, UnitYearReport.unit_id.in_(unit_ids))).scalars()}
     recommendations = defaultdict(list)
     for rec in db.session.execute(
             db.select(ExpertRecommendation).where(ExpertRecommendation.year == year,

@@ -10,7 +10,7 @@ from app.core import outbox
 from app.core.clock import china_today
 from app.core.extensions import db
 from app.declarations.models import Declaration
-from tests.accounts.conftest import TEST_ANSWER, captcha_answer  # noqa: F401
+from tests.accounts.conftest import TEST_ANSWER, captcha_answer  # noqa: F401 (the fixture)
 from tests.accounts.test_outbox import mail_config
 from tests.secretariat.declaration_factory import DeclarationFactory
 
@@ -128,8 +128,8 @@ def test_formal_check_and_bulk_accept(app, page, new_page, make, login_browser, 
     assert _errors(page) == [] and _errors(phone) == []
 
 
-def test_expert_from_recommendation_sets_password_and_logs_in(app, page, new_page, make, login_browser, screenshot,
-                                                               data, smtp_server, captcha_answer):
+def test_expert_from_recommendation_sets_password_and_logs_in(
+        app, page, new_page, make, login_browser, screenshot, data, smtp_server, captcha_answer):
     decl, yangzi, qilu, ids = data
     clerk = make.secretariat(display_name="秘书处丁")
     login_browser(page, clerk)

@@ -19,7 +19,8 @@ def _urls(app, unit, declaration_id, rec):
     from app.declarations.models import DeclarationFile, ExpertRecommendationFile
 
     with app.app_context():
-        file_id = db.session.scalar(db.select(DeclarationFile.id).where(DeclarationFile.declaration_id == declaration_id))
+        file_id = db.session.scalar(
+            db.select(DeclarationFile.id).where(DeclarationFile.declaration_id == declaration_id))
         proof = db.session.scalar(db.select(ExpertRecommendationFile.id))
     return [f"/admin/declarations/{declaration_id}", f"/admin/declarations/{declaration_id}/files/{file_id}",
             f"/admin/declarations/{declaration_id}/download.zip", "/admin/declarations/download.zip",

@@ -85,8 +85,8 @@ def test_default_deadline_follows_the_year_setting(app, admin_client, decl, read
     assert f'value="{(china_today() + timedelta(days=10)).isoformat()}"' in text
 
 
-def test_returned_reopens_editing_until_the_deadline_and_rejected_is_final(app, admin_client, decl, ready_unit,
-                                                                          smtp_server):
+def test_returned_reopens_editing_until_the_deadline_and_rejected_is_final(
+        app, admin_client, decl, ready_unit, smtp_server):
     """Spec Part F 8: 完善后参评 reopens editing until the deadline; 不评 is final; the unit receives both mails."""
     from tests.accounts.test_outbox import mail_config
     from app.core import outbox

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from app.core.extensions import db
 from app.declarations import rollup
 
 # Three units: two in 江苏 (32), one in 山东 (37); one report not submitted (left out).
