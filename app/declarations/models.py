@@ -63,6 +63,9 @@ class Declaration(db.Model):
         CheckConstraint("(group_filing_id IS NULL) <> (team_filing_id IS NULL)", name="one_filing"),
         Index("ix_declaration_unit_year_kind", "unit_id", "year", "kind"),
         Index("ix_declaration_year_status", "year", "status"),
+        # 申报总览 pages by 申报编号 and 形式审查 by submission time: the page's ids come from these indexes alone.
+        Index("ix_declaration_year_decl_no", "year", "decl_no"),
+        Index("ix_declaration_year_status_submitted", "year", "status", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,7 @@ UPLOADED = "已上传"
 STALE = "需重新上传"
 MISSING = "未上传"
 NOT_NEEDED = "无需上传"
+UNCHECKED = "已上传（未核对是否最新）"  # lists only: a 汇总表's freshness needs every row of the unit
 # 申报汇总表 lists the unit's declarations in these states (spec A7: not drafts, not rejected).
 SUMMARY_STATUSES = (STATUS_SUBMITTED, STATUS_RETURNED, STATUS_ACCEPTED, STATUS_DEFERRED)
 SUMMARY_DOCS = {"group": DOC_SUMMARY_GROUP, "team": DOC_SUMMARY_TEAM}
@@ -98,21 +99,29 @@ def _state(document, current_hash, needed=True):
     return UPLOADED if current_hash is not None and document.data_hash == current_hash else STALE
 
 
-def document_states(year, unit_ids):
-    """{unit_id: UnitDocuments} for the units, in five queries whatever their number."""
+def document_states(year, unit_ids, summaries=True):
+    """{unit_id: UnitDocuments} for the units, in five queries whatever their number.
+
+    With summaries=False (two queries) the 汇总表 are only looked at for a scan (UNCHECKED), not hashed, and the
+    推荐表 not at all: a list page then does not read every declaration of its units (the 形式审查 page and
+    批量参评 check them in full).
+    """
     unit_ids = list(unit_ids)
     if not unit_ids:
         return {}
-    names = dict(db.session.execute(db.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    names = dict(db.session.execute(db.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()
+                 ) if summaries else {}
     rows = defaultdict(lambda: {"group": [], "team": []})
     columns = [getattr(Declaration, name) for name in SUMMARY_COLUMNS]
     result = db.session.execute(
         db.select(Declaration.unit_id, Declaration.kind, *columns)
         .where(Declaration.year == year, Declaration.unit_id.in_(unit_ids),
                Declaration.status.in_(SUMMARY_STATUSES))
-        .order_by(Declaration.unit_id, Declaration.enterprise_name, Declaration.decl_no))
-    for row in result.mappings():
-        rows[row["unit_id"]][row["kind"]].append(summary_row(row, row["kind"]))
+        .order_by(Declaration.unit_id, Declaration.enterprise_name, Declaration.decl_no)) if summaries else ()
+    last = len(SUMMARY_COLUMNS) + 2
+    for row in result:  # plain tuples: a unit's 汇总表 may list hundreds of rows, read for every page of units
+        kind = row[1]
+        rows[row[0]][kind].append([value or "" for value in row[2:last if kind == KIND_GROUP else last - 1]])
     documents = {(d.unit_id, d.doc): d for d in db.session.execute(
         db.select(UnitYearDocument).where(UnitYearDocument.year == year,
                                           UnitYearDocument.unit_id.in_(unit_ids))).scalars()}
@@ -125,7 +134,8 @@ def document_states(year, unit_ids):
     recommendations = defaultdict(list)
     for rec in db.session.execute(
             db.select(ExpertRecommendation).where(ExpertRecommendation.year == year,
-                                                  ExpertRecommendation.unit_id.in_(unit_ids))).scalars():
+                                                  ExpertRecommendation.unit_id.in_(unit_ids))
+    ).scalars() if summaries else ():  # lists of 形式审查 show no 推荐表
         recommendations[rec.unit_id].append(rec)
 
     states = {}
@@ -135,6 +145,10 @@ def document_states(year, unit_ids):
         for kind, doc in SUMMARY_DOCS.items():
             listed = rows[unit_id][kind]
             document = documents.get((unit_id, doc))
+            if not summaries:
+                uploaded = document is not None and document.stored_file_id is not None
+                docs.states[doc] = UNCHECKED if uploaded else MISSING
+                continue
             current = summary_hash(name, kind, document.header if document else {}, listed)
             docs.states[doc] = _state(document, current, needed=bool(listed))
             docs.summary_counts[kind] = len(listed)

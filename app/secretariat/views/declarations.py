@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.core import audit, uploads
 from app.core.extensions import db
-from app.core.htmx import render
+from app.core.htmx import is_htmx, render
 from app.core.permissions import secretariat_required
 from app.declarations import downloads, export, formal_check, overview
 from app.declarations.checksum import declaration_hash
@@ -21,10 +21,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def list_context(filters):
     """What the 申报总览 page and its table need."""
-    page = overview.search(filters, page=request.args.get("page", 1, type=int))
     counts, total = overview.status_counts(filters)
+    page = overview.search(filters, page=request.args.get("page", 1, type=int), counts=(counts, total))
     unit_label, unit_error = overview.unit_filter_label(filters)
-    provinces, industries = overview.reference_lists()
+    provinces, industries = overview.reference_lists() if not is_htmx() else ((), ())  # selects: full page only
     return dict(pagination=page, filters=filters, counts=counts, counts_total=total, unit_label=unit_label,
                 unit_error=unit_error, status_labels=STATUS_LABELS, kinds=overview.KIND_LABELS,
                 provinces=provinces, industries=industries,

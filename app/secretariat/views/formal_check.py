@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.core.clock import china_today
 from app.core.extensions import db
-from app.core.htmx import htmx_redirect, render
+from app.core.htmx import htmx_redirect, is_htmx, render
 from app.core.permissions import secretariat_required
 from app.core.settings import declaration_period
 from app.declarations import conclusions, formal_check, overview
@@ -18,13 +18,14 @@ MAX_BULK = 200
 
 
 def _list_context(filters):
-    page = overview.search(filters, page=request.args.get("page", 1, type=int), order="submitted")
+    counts, total = overview.status_counts(filters)
+    page = overview.search(filters, page=request.args.get("page", 1, type=int), order="submitted",
+                           counts=(counts, total))
     loaded = {d.id: d for d in formal_check.load_for_check([row.id for row in page.items])}
     earliest = declaration_period(year=filters.year).earliest_completion
-    results = formal_check.evaluate(list(loaded.values()), filters.year, earliest)
-    counts, total = overview.status_counts(filters)
+    results = formal_check.evaluate(list(loaded.values()), filters.year, earliest, summaries=False)
     unit_label, unit_error = overview.unit_filter_label(filters)
-    provinces, industries = overview.reference_lists()
+    provinces, industries = overview.reference_lists() if not is_htmx() else ((), ())  # selects: full page only
     return dict(pagination=page, filters=filters, results=results, counts=counts, counts_total=total,
                 status_labels=STATUS_LABELS, kinds=overview.KIND_LABELS, unit_label=unit_label,
                 unit_error=unit_error, provinces=provinces, industries=industries,
