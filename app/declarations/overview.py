@@ -1,6 +1,5 @@
 """申报总览 (spec A13, C-S3): every declaration of a year across units, filtered, counted per status, paged and
 exported (spec B13 申报汇总); the unit search of the filter; the 单位材料齐全情况 table."""
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_
@@ -8,6 +7,7 @@ from sqlalchemy import func, or_
 from app.accounts.models import Unit
 from app.core.extensions import db
 from app.core.models import Industry, Province
+from app.core.pagination import Page, like_pattern, page_number
 from app.core.settings import open_declaration_year
 from app.core.validators import normalize_text
 from app.declarations.models import KINDS, STATUS_DRAFT, STATUS_LABELS, Declaration
@@ -22,12 +22,6 @@ def typed_text(value, limit=None):
     """Text as typed (full-width punctuation kept, no NFKC): NUL removed, runs of spaces folded, ends stripped."""
     text = " ".join(str(value or "").replace("\x00", "").split())
     return text[:limit] if limit else text
-
-
-def like_pattern(text):
-    """A LIKE pattern containing `text` literally (% and _ typed by the user match themselves)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -63,36 +57,6 @@ class Filters:
         """The filters as query-string arguments (for paging, tabs and export links)."""
         values = dict(self.__dict__, **changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
-
-
-@dataclass
-class Page:
-    """One page of rows with what the pager needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
 
 
 def exact_unit_ids(text):
@@ -154,7 +118,7 @@ def search(filters, page=1, per_page=PER_PAGE, order="decl_no", counts=None):
     """
     by_status, everything = counts or status_counts(filters)
     total = by_status.get(filters.status, 0) if filters.status and filters.status != "all" else everything
-    page = max(1, min(page, max(1, math.ceil(total / per_page)), 100_000))
+    page = page_number(page, total, per_page)
     ordering = ((Declaration.submitted_at, Declaration.id) if order == "submitted" else (Declaration.decl_no,))
     ids = (filtered(_base(db.select(Declaration.id), filters), filters).order_by(*ordering)
            .limit(per_page).offset((page - 1) * per_page))
@@ -211,7 +175,7 @@ def declaring_units(filters, page=1, per_page=PER_PAGE, incomplete=False):
     select = filtered(select, Filters(**dict(filters.__dict__, status="")), with_status=False)
     if not incomplete:
         total = db.session.scalar(db.select(func.count()).select_from(select.order_by(None).subquery()))
-        page = max(1, min(page, max(1, math.ceil(total / per_page)), 100_000))
+        page = page_number(page, total, per_page)
         rows = db.session.execute(select.limit(per_page).offset((page - 1) * per_page)).all()
         states = document_states(filters.year, [row.id for row in rows])
         return Page(items=[(row, states[row.id]) for row in rows], page=page, per_page=per_page, total=total)
@@ -219,5 +183,5 @@ def declaring_units(filters, page=1, per_page=PER_PAGE, incomplete=False):
     states = document_states(filters.year, [row.id for row in rows])
     items = [(row, states[row.id]) for row in rows if not states[row.id].complete]
     total = len(items)
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    page = page_number(page, total, per_page)
     return Page(items=items[(page - 1) * per_page:page * per_page], page=page, per_page=per_page, total=total)

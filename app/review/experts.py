@@ -16,7 +16,7 @@ from app.accounts.passwords import hash_password
 from app.accounts.sessions import end_all_sessions
 from app.core import audit, outbox, uploads
 from app.core.extensions import db
-from app.core.pagination import paginate
+from app.core.pagination import page_number, paginate
 from app.core.tokens import new_token
 from app.core.validators import mobile_error, normalize_mobile, normalize_text, postcode_error
 from app.declarations.overview import typed_text
@@ -71,7 +71,7 @@ def recommendations(year, selection="", page=1):
     if selection in SELECTION_LABELS:
         select = select.where(ExpertRecommendation.selection == selection)
     total = db.session.scalar(db.select(func.count()).select_from(select.order_by(None).subquery()))
-    page = max(1, min(page, max(1, -(-total // PER_PAGE)), 100_000))
+    page = page_number(page, total, PER_PAGE)
     rows = db.session.execute(select.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return rows, total, page
 

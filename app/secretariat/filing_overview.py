@@ -9,6 +9,7 @@ from sqlalchemy import exists, func, literal, or_, union_all
 from app.accounts.models import Unit
 from app.core.extensions import db
 from app.core.models import Industry, Province
+from app.core.pagination import Page, like_pattern
 from app.core.settings import open_filing_year
 from app.core.template_helpers import china_time
 from app.core.validators import normalize_text
@@ -55,36 +56,6 @@ class FilingFilters:
     def as_args(self):
         """The filters as query-string arguments (for paging and export links)."""
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
-
-
-@dataclass
-class Page:
-    """One page of rows with what the pager needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
 
 
 def _branch(model, kind, filters):
@@ -168,12 +139,6 @@ def _exact_unit_ids(text):
     return db.select(Unit.id).where(or_(Unit.credit_code == text.upper(), Unit.name == text))
 
 
-def _like(text):
-    """A LIKE pattern containing `text` literally (% and _ typed by the user match themselves)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filed_in(year):
     """Condition: the unit filed a group or a team in the year."""
     return or_(exists().where(QcGroupFiling.unit_id == Unit.id, QcGroupFiling.year == year),
@@ -185,7 +150,7 @@ def unit_options(year, text, limit=UNIT_OPTIONS):
     text = normalize_text(text or "")[:200]
     if not text:
         return []
-    pattern = _like(text)
+    pattern = like_pattern(text)
     return db.session.execute(
         db.select(Unit.id, Unit.name, Unit.credit_code)
         .where(or_(Unit.name.ilike(pattern, escape="\\"),
