@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_
 
+from app.accounts import unit_search
 from app.accounts.models import Unit
 from app.core.extensions import db
 from app.core.models import Industry, Province
@@ -14,7 +15,7 @@ from app.declarations.models import KINDS, STATUS_DRAFT, STATUS_LABELS, Declarat
 from app.declarations.unit_documents import document_states
 
 PER_PAGE = 30
-UNIT_OPTIONS = 10
+UNIT_OPTIONS = unit_search.UNIT_OPTIONS
 KIND_LABELS = {"group": "小组", "team": "班组"}
 
 
@@ -59,11 +60,6 @@ class Filters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def exact_unit_ids(text):
-    """Ids of the units whose credit code or full name is exactly `text`."""
-    return db.select(Unit.id).where(or_(Unit.credit_code == text.upper(), Unit.name == text))
-
-
 def filtered(select, filters, with_status=True):
     """Apply the filters to a select over Declaration joined with Unit."""
     select = select.where(Declaration.year == filters.year)
@@ -72,7 +68,7 @@ def filtered(select, filters, with_status=True):
     if filters.unit:
         select = select.where(Declaration.unit_id == filters.unit)
     elif filters.unit_q:
-        select = select.where(Declaration.unit_id.in_(exact_unit_ids(filters.unit_q)))
+        select = select.where(Declaration.unit_id.in_(unit_search.exact_unit_ids(filters.unit_q)))
     if filters.province:
         select = select.where(Unit.province_code == filters.province)
     if filters.industry:
@@ -128,32 +124,6 @@ def search(filters, page=1, per_page=PER_PAGE, order="decl_no", counts=None):
     return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
-def unit_options(year, text, limit=UNIT_OPTIONS):
-    """Up to `limit` units that declared in the year whose name or credit code contains `text` (one query)."""
-    text = typed_text(text, 200)
-    if not text:
-        return []
-    pattern = like_pattern(text)
-    declared = db.select(Declaration.id).where(Declaration.unit_id == Unit.id, Declaration.year == year).exists()
-    return db.session.execute(
-        db.select(Unit.id, Unit.name, Unit.credit_code)
-        .where(or_(Unit.name.ilike(pattern, escape="\\"), Unit.credit_code.ilike(pattern.upper(), escape="\\")),
-               declared)
-        .order_by(Unit.name, Unit.id).limit(limit)).all()
-
-
-def unit_filter_label(filters):
-    """(label, error) of the unit filter: the chosen unit's name, or why the typed text filters nothing."""
-    if filters.unit:
-        name = db.session.scalar(db.select(Unit.name).where(Unit.id == filters.unit))
-        return (name, "") if name else (filters.unit_q, "所选申报单位不存在，请重新输入并从候选中选择。")
-    if filters.unit_q:
-        found = db.session.scalar(db.select(func.count()).select_from(exact_unit_ids(filters.unit_q).subquery()))
-        if not found:
-            return filters.unit_q, f"没有名称或统一社会信用代码为“{filters.unit_q}”的申报单位，请从输入时出现的候选中选择。"
-    return filters.unit_q, ""
-
-
 def reference_lists():
     """(code, name) of the provinces and industries for the filter selects (two queries)."""
     provinces = db.session.execute(db.select(Province.code, Province.name).order_by(Province.code)).all()
@@ -185,3 +155,14 @@ def declaring_units(filters, page=1, per_page=PER_PAGE, incomplete=False):
     total = len(items)
     page = page_number(page, total, per_page)
     return Page(items=items[(page - 1) * per_page:page * per_page], page=page, per_page=per_page, total=total)
+
+
+def unit_options(year, text, limit=UNIT_OPTIONS):
+    """Up to `limit` units that declared in the year whose name or credit code contains `text` (one query)."""
+    declared = db.select(Declaration.id).where(Declaration.unit_id == Unit.id, Declaration.year == year).exists()
+    return unit_search.unit_options(typed_text(text, 200), declared, limit)
+
+
+def unit_filter_label(filters):
+    """(label, error) of the unit filter."""
+    return unit_search.unit_filter_label(filters.unit, filters.unit_q)
