@@ -223,12 +223,12 @@ def query_counts(app, cookie, paths):
     return counts
 
 
-def bench_latency(server, cookie, path, requests=REQUESTS_PER_PAGE):
+def bench_latency(server, cookie, path):
     """p50/p95 milliseconds of `path` with 16 concurrent keep-alive clients (bounded in count and time)."""
     target = urllib.parse.quote(path, safe="/?=&")
     request(server.url + target, cookie)  # warm up
     deadline = time.perf_counter() + TIME_CAP
-    per_client = requests // CLIENTS
+    per_client = REQUESTS_PER_PAGE // CLIENTS
 
     def client(_):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
@@ -254,9 +254,35 @@ def bench_latency(server, cookie, path, requests=REQUESTS_PER_PAGE):
     return statistics.median(latencies), p95, len(latencies)
 
 
+def print_table(table):
+    """The result table, one row per figure."""
+    print()
+    print(f"{'项目':<34}{'结果':>14}  {'对照':>20}  {'比值/说明':>22}  {'目标':>12}")
+    for row in table:
+        print(f"{row[0]:<34}{row[1]:>14}  {row[2]:>20}  {row[3]:>22}  {row[4]:>12}")
+
+
 def main():
-    """Run everything and print the table."""
+    """Run everything (BENCH_ONLY=filings or secretariat runs one part) and print the table."""
     total_started = time.perf_counter()
+    only = os.environ.get("BENCH_ONLY", "")
+    table = []
+    if only != "secretariat":
+        table += filings_part()
+    if only != "filings":
+        from bench import secretariat
+
+        table += secretariat.run(RUNS, query_counts, bench_latency)
+    print_table(table)
+    load = os.getloadavg()[0]
+    print(f"\n中位数取 {RUNS} 次；备案页面为 50,000 条记录，申报页面为 10,000 项申报，16 个并发 keep-alive 客户端；"
+          f"总用时 {time.perf_counter() - total_started:.0f} s；结束时 1 分钟平均负载 {load:.1f}"
+          f"（{os.cpu_count()} 核；负载高于核数时 p95 主要是排队，以 CPU ms/次 为准）。")
+
+
+def filings_part():
+    """备案 and the unit's 成果申报 pages: import, memory, export, the filing pages, the declaration list and
+    picker; returns the table rows."""
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmpdir:
         tmp = Path(tmpdir)
         instance = tmp / "instance"
@@ -318,15 +344,7 @@ def main():
         p50, p95, n = latency_sync[path]
         table.append((f"GET {path}（对照 2×4 线程）", f"p95 {p95:.1f} ms", f"p50 {p50:.1f} ms",
                       f"{counts[path][0]} 条SQL，{n} 次请求", "p95 < 100 ms"))
-    table += declaration_rows
-    print()
-    print(f"{'项目':<34}{'结果':>14}  {'对照':>20}  {'比值/说明':>22}  {'目标':>12}")
-    for row in table:
-        print(f"{row[0]:<34}{row[1]:>14}  {row[2]:>20}  {row[3]:>22}  {row[4]:>12}")
-    load = os.getloadavg()[0]
-    print(f"\n中位数取 {RUNS} 次；页面为 50,000 条记录、16 个并发 keep-alive 客户端；"
-          f"总用时 {time.perf_counter() - total_started:.0f} s；结束时 1 分钟平均负载 {load:.1f}"
-          f"（{os.cpu_count()} 核；负载高于核数时 p95 主要是排队，以 CPU ms/次 为准）。")
+    return table + declaration_rows
 
 
 if __name__ == "__main__":

@@ -33,19 +33,24 @@ def may_reset(user, email):
     return registered.lower() == (email or "").strip().lower()
 
 
-def send_reset_link(user, actor=None):
-    """Queue the reset email with a single-use link valid 30 minutes; earlier links stop working."""
-    recipient = email_of(user)
-    if not recipient:
-        return
+def issue_link(user, lifetime=LIFETIME):
+    """A new single-use link to set the password of user (earlier links stop working); flushes nothing."""
     now = utcnow()
     db.session.execute(update(PasswordResetToken)
                        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
                        .values(used_at=now).execution_options(synchronize_session=False))
     token = new_token()
     db.session.add(PasswordResetToken(token_hash=hash_token(token), user_id=user.id, created_at=now,
-                                      expires_at=now + LIFETIME))
-    link = outbox.absolute_url(url_for("auth.reset_password", token=token))
+                                      expires_at=now + lifetime))
+    return outbox.absolute_url(url_for("auth.reset_password", token=token))
+
+
+def send_reset_link(user, actor=None):
+    """Queue the reset email with a single-use link valid 30 minutes; earlier links stop working."""
+    recipient = email_of(user)
+    if not recipient:
+        return
+    link = issue_link(user)
     name = user.unit.name if user.unit is not None else (user.display_name or user.username)
     body = (f"{name}：\n\n"
             f"您（登录账号：{user.username}）申请重置网上申报与评审系统的登录密码。请在30分钟内打开下面的链接设置新密码"

@@ -30,6 +30,10 @@ STATUS_LABELS = {
     STATUS_DEFERRED: "缓评",
 }
 
+# formal_check.conclusion: the 形式审查 conclusion is the status it moves the declaration to (spec A2).
+CONCLUSION_LABELS = {STATUS_ACCEPTED: "参评", STATUS_RETURNED: "完善后参评", STATUS_REJECTED: "不评",
+                     STATUS_DEFERRED: "缓评"}
+
 TOPIC_TYPES = ("问题解决型", "创新型")
 TOPIC_SUBTYPES = ("自定目标", "指令性目标")
 
@@ -59,6 +63,9 @@ class Declaration(db.Model):
         CheckConstraint("(group_filing_id IS NULL) <> (team_filing_id IS NULL)", name="one_filing"),
         Index("ix_declaration_unit_year_kind", "unit_id", "year", "kind"),
         Index("ix_declaration_year_status", "year", "status"),
+        # 申报总览 pages by 申报编号 and 形式审查 by submission time: the page's ids come from these indexes alone.
+        Index("ix_declaration_year_decl_no", "year", "decl_no"),
+        Index("ix_declaration_year_status_submitted", "year", "status", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -259,6 +266,17 @@ class FormalCheck(db.Model):
     opinion: Mapped[str] = mapped_column(Text, default="")
     resubmit_deadline: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def conclusion_label(self):
+        """参评 / 完善后参评 / 不评 / 缓评."""
+        return CONCLUSION_LABELS.get(self.conclusion, self.conclusion)
+
+    def failed_items(self):
+        """(code, note) of the items found 不符合, in checklist order."""
+        return [(code, (item or {}).get("note", "")) for code, item in sorted(
+            (self.items or {}).items(), key=lambda pair: int(pair[0][1:]) if pair[0][1:].isdigit() else 99)
+            if (item or {}).get("result") == "不符合"]
 
 
 class DeclarationReminder(db.Model):

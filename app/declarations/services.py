@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, clock
 from app.core.extensions import db
-from app.core.pagination import contains_pattern
+from app.core.pagination import like_pattern
 from app.core.settings import DeclarationPeriod, current_declaration_period, declaration_period
 from app.core.template_helpers import china_date
 from app.declarations import checks, mail
@@ -264,7 +264,7 @@ def declarations_query(unit, year, kind, search=None):
                                        Declaration.kind == kind)
              .options(db.joinedload(relation)).order_by(Declaration.id.desc()))
     if search:
-        pattern = contains_pattern(search)
+        pattern = like_pattern(search)
         query = query.where(or_(*(column.like(pattern, escape="\\") for column in (
             Declaration.decl_no, Declaration.title, Declaration.group_name, Declaration.enterprise_name))))
     return query
@@ -280,7 +280,7 @@ def picker_query(kind, unit, year, search=None, state=None):
     elif state == "done":
         query = query.where(declared)
     if search:
-        pattern = contains_pattern(search)
+        pattern = like_pattern(search)
         columns = [model.reg_no, model.enterprise_name, getattr(model, FILING_NAME_FIELDS[kind])]
         if kind == KIND_GROUP:
             columns.append(model.topic)

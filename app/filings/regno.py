@@ -24,17 +24,26 @@ def format_reg_no(prefix, year, value):
     return f"{prefix}-{year}-{value:06d}"
 
 
-def reserve_numbers(prefix, year, count=1, digits=6):
-    """Reserve `count` consecutive numbers of a counter (prefix ≤ 4 characters, e.g. QC, BZSB) and year;
-    returns their strings `PREFIX-YEAR-000123` in order."""
-    if count <= 0:
-        return []
-    params = {"kind": prefix, "year": year, "n": count}
+def bump(counter, year, count=1):
+    """Take `count` numbers from the counter row (counter, year), created at 0; returns the last one taken.
+
+    Also used for other never-reused sequences kept in this table (kind "ZJ": experts' login names).
+    """
+    params = {"kind": counter, "year": year, "n": count}
     session = db.session
     last = session.execute(_BUMP, params).scalar()
     if last is None:
         session.execute(_ENSURE_ROW, params)
         last = session.execute(_BUMP, params).scalar()
+    return last
+
+
+def reserve_numbers(prefix, year, count=1, digits=6):
+    """Reserve `count` consecutive numbers of a counter (prefix ≤ 4 characters, e.g. QC, BZSB) and year;
+    returns their strings `PREFIX-YEAR-000123` in order."""
+    if count <= 0:
+        return []
+    last = bump(prefix, year, count)
     first = last - count + 1
     head = f"{prefix}-{year}-"  # as format_reg_no, without a call per number (10,000 in an import)
     return [f"{head}{value:0{digits}d}" for value in range(first, last + 1)]

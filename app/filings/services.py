@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.extensions import db
-from app.core.pagination import contains_pattern
+from app.core.pagination import like_pattern
 from app.core.settings import current_filing_period
 from app.filings.fields import (
     KIND_LABELS,
@@ -226,7 +226,7 @@ def filings_query(kind, unit, year, *, invitation_id=None, enterprise=None, sear
     if enterprise:
         query = query.where(model.enterprise_name == enterprise)
     if search:
-        pattern = contains_pattern(search.strip())
+        pattern = like_pattern(search.strip())
         name_col = getattr(model, NAME_FIELDS[kind])
         if db.session.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE already ignores ASCII case (its lower() knows no more than ASCII either), and

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from sqlalchemy import exists, func, literal, or_, union_all
 
+from app.accounts import unit_search
 from app.accounts.models import Unit
 from app.core.extensions import db
-from app.core.pagination import contains_pattern
 from app.core.models import Industry, Province
+from app.core.pagination import Page
 from app.core.settings import open_filing_year
 from app.core.template_helpers import china_time
 from app.core.validators import normalize_text
@@ -17,7 +18,7 @@ from app.filings.models import QcGroupFiling, TeamFiling
 from app.filings.xlsx.export import SafeRowWriter
 
 PER_PAGE = 30
-UNIT_OPTIONS = 10  # candidates shown while typing a unit's name or credit code
+UNIT_OPTIONS = unit_search.UNIT_OPTIONS
 KINDS = {"group": "小组", "team": "班组"}
 EXPORT_COLUMNS = ("类型", "注册编号", "备案年度", "申报单位", "所属省份", "所属行业", "企业名称", "小组/班组名称",
                   "课题名称/所在部门", "课题类型", "组长", "人数", "联系人", "手机", "备案时间")
@@ -58,36 +59,6 @@ class FilingFilters:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
 
 
-@dataclass
-class Page:
-    """One page of rows with what the pager needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
-
-
 def _branch(model, kind, filters):
     name = model.group_name if model is QcGroupFiling else model.team_name
     detail = model.topic if model is QcGroupFiling else model.department
@@ -107,7 +78,7 @@ def _branch(model, kind, filters):
     if filters.unit:
         select = select.where(model.unit_id == filters.unit)
     elif filters.unit_q:
-        select = select.where(model.unit_id.in_(_exact_unit_ids(filters.unit_q)))
+        select = select.where(model.unit_id.in_(unit_search.exact_unit_ids(filters.unit_q)))
     if filters.province:
         select = select.where(Unit.province_code == filters.province)
     if filters.industry:
@@ -164,11 +135,6 @@ def export(filters):
     return fileobj
 
 
-def _exact_unit_ids(text):
-    """Ids of the units whose credit code or full name is exactly `text`."""
-    return db.select(Unit.id).where(or_(Unit.credit_code == text.upper(), Unit.name == text))
-
-
 def _filed_in(year):
     """Condition: the unit filed a group or a team in the year."""
     return or_(exists().where(QcGroupFiling.unit_id == Unit.id, QcGroupFiling.year == year),
@@ -177,26 +143,9 @@ def _filed_in(year):
 
 def unit_options(year, text, limit=UNIT_OPTIONS):
     """Up to `limit` units that filed in the year whose name or credit code contains `text` (one query)."""
-    text = normalize_text(text or "")[:200]
-    if not text:
-        return []
-    pattern = contains_pattern(text)
-    return db.session.execute(
-        db.select(Unit.id, Unit.name, Unit.credit_code)
-        .where(or_(Unit.name.ilike(pattern, escape="\\"),
-                   Unit.credit_code.ilike(pattern.upper(), escape="\\")),
-               _filed_in(year))
-        .order_by(Unit.name, Unit.id).limit(limit)).all()
+    return unit_search.unit_options(normalize_text(text or "")[:200], _filed_in(year), limit)
 
 
 def unit_filter_label(filters):
-    """(label, error) of the unit filter: the chosen unit's name, or why the typed text filters nothing."""
-    if filters.unit:
-        name = db.session.scalar(db.select(Unit.name).where(Unit.id == filters.unit))
-        return (name, "") if name else (filters.unit_q, "所选申报单位不存在，请重新输入并从候选中选择。")
-    if filters.unit_q:
-        exact = _exact_unit_ids(filters.unit_q).subquery()
-        found = db.session.scalar(db.select(func.count()).select_from(exact))
-        if not found:
-            return filters.unit_q, f"没有名称或统一社会信用代码为“{filters.unit_q}”的申报单位，请从输入时出现的候选中选择。"
-    return filters.unit_q, ""
+    """(label, error) of the unit filter."""
+    return unit_search.unit_filter_label(filters.unit, filters.unit_q)

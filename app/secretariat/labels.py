@@ -23,6 +23,18 @@ ACTION_LABELS = {
     "notice.attachment_delete": "删除通知附件", "filing.export": "导出备案总览",
     "invitation.created": "邀请企业", "invitation.deleted": "删除邀请", "invitation.link_mailed": "发送邀请链接",
     "invitation.link_regenerated": "重新生成邀请链接", "unit_year_stat.save": "保存年度统计",
+    "declaration.create": "新增成果申报", "declaration.update": "修改成果申报", "declaration.submit": "提交成果申报",
+    "declaration.withdraw": "撤回成果申报", "declaration.delete": "删除成果申报草稿",
+    "declaration.file_upload": "上传申报附件", "declaration.file_delete": "删除申报附件",
+    "declaration.scan": "上传盖章件", "declaration.statistics_save": "保存活动统计表",
+    "declaration.statistics_submit": "提交活动统计表", "declaration.expert_save": "保存推荐评委",
+    "declaration.expert_delete": "删除推荐评委", "declaration.formal_check": "形式审查",
+    "declaration.bulk_accept": "批量参评", "declaration.extension": "延长申报期限",
+    "declaration.extension_removed": "取消延长申报期限", "declaration.export": "导出申报总览",
+    "declaration.statistics_export": "导出统计汇总", "declaration.download": "下载申报材料",
+    "expert.select": "遴选评委（入选）", "expert.decline": "遴选评委（未入选）", "expert.create": "新增评委",
+    "expert.update": "修改评委", "expert.enable": "启用评委", "expert.disable": "停用评委",
+    "expert.signature": "上传评委签章", "expert.password_link": "发送评委设置密码链接",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),

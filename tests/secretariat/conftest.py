@@ -37,3 +37,20 @@ def team_rows(unit_ids, year, count, start=0, **extra):
                  member_count=9, contact="乙", mobile="13900000000",
                  **{k: (v(i) if callable(v) else v) for k, v in extra.items()})
             for i in range(count)]
+
+
+@pytest.fixture
+def decl(app):
+    """Declarations, files and unit documents written directly (see declaration_factory.py)."""
+    from tests.secretariat.declaration_factory import DeclarationFactory
+
+    return DeclarationFactory(app)
+
+
+@pytest.fixture
+def ready_unit(make, decl):
+    """A unit with a complete, submitted group declaration and fresh stamped documents: (unit, declaration id)."""
+    unit = make.unit(name="江苏扬子石化有限公司", province_code="32", email="yangzi@example.com")
+    declaration_id = decl.declaration(unit)
+    decl.documents(unit)
+    return unit, declaration_id

@@ -144,10 +144,16 @@ class World:
                 values[arg] = self.mail
             elif arg == "filename":
                 values[arg] = "css/app.css"
+            elif arg == "declaration_id" and endpoint.startswith("admin."):
+                values[arg] = self.extra["declaration_id"]
             elif arg == "declaration_id":
                 values[arg] = getattr(self, f"declaration_{victim}")
-            elif arg == "expert_id":
+            elif arg == "expert_id" and endpoint.startswith("declarations."):
                 values[arg] = getattr(self, f"recommendation_{victim}")
+            elif arg == "expert_id":
+                values[arg] = self.extra["expert_id"]
+            elif arg == "recommendation_id":
+                values[arg] = self.recommendation_a
             elif arg == "proof_id":
                 values[arg] = getattr(self, f"proof_{victim}")
             elif arg == "doc":
@@ -289,6 +295,7 @@ def build_world(app, make=None, **unit_kw):
         world.draft_attachment = draft.attachments[0].id
         world.mail = mail.id
         world.reset_token = token
+        world.extra.update(_declaration_side(session, units["a"], year=year, expert_user_id=world.expert.id))
     return world
 
 
@@ -320,6 +327,29 @@ def _complete_declaration(session, unit, year, tag, who):
                                                  else None))
     session.flush()
     return declaration
+
+
+def _declaration_side(session, unit, year, expert_user_id):
+    """A submitted declaration of unit A (of its own filing, which no filing route deletes) for the secretariat's
+    pages, and an expert in the pool (ids)."""
+    from app.declarations.models import Declaration
+    from app.models import QcGroupFiling
+    from app.review.models import Expert
+
+    filing = QcGroupFiling(unit_id=unit.id, year=year, reg_no=f"QC-{year}-{next(_seq) + 950_000:06d}",
+                           enterprise_name=unit.name, group_name="攻关QC小组", topic="降低装置能耗",
+                           topic_type="创新型", founded_on=date(2024, 3, 1), leader="王五", member_count=7,
+                           contact="王五", mobile="13912345678")
+    session.add(filing)
+    session.flush()
+    declaration = Declaration(year=year, kind="group", unit_id=unit.id, group_filing_id=filing.id, status="submitted",
+                              decl_no=f"QCSB-{year}-{next(_seq) + 800_000}", title="降低装置能耗",
+                              group_name="攻关QC小组", enterprise_name=unit.name, main_contributors=["王五"])
+    expert = Expert(user_id=expert_user_id, name="评委甲", company="研究院", mobile="13911113333",
+                    email="expert@example.com", kinds=["group"])
+    session.add_all([declaration, expert])
+    session.commit()
+    return {"declaration_id": declaration.id, "expert_id": expert.id}
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ def _save_statistics(submit):
             return _statistics_page(form=form, scan_error=scan_error, status=422)
         stats.submit_report(report)
     action = "提交" if submit else "保存"
-    audit.record(f"declaration.statistics_{'submit' if submit else 'save'}", f"{action}{period.year}年活动统计表")
+    audit.record("declaration.statistics_submit" if submit else "declaration.statistics_save", f"{action}{period.year}年活动统计表")
     db.session.commit()
     return _statistics_page(form=form, message=f"活动统计表已{action}。", warnings=stats.warnings(form.cleaned))
 

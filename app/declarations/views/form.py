@@ -7,11 +7,11 @@ from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render
 from app.core.permissions import current_unit, unit_required
 from app.core.settings import current_declaration_period
-from app.declarations import forms
+from app.declarations import formal_check, forms
 from app.declarations import files as declaration_files
 from app.declarations import services as service
 from app.declarations.fields import KIND_LABELS
-from app.declarations.models import FormalCheck
+from app.declarations.models import STATUS_RETURNED
 from app.declarations.views import bp
 
 CHANGED_ELSEWHERE = "该申报刚刚在其他窗口被修改或提交，请查看最新内容后再操作。"
@@ -24,6 +24,8 @@ def _context(declaration, form, window, **extra):
     if declaration is not None:
         context["slots"] = declaration_files.slots(declaration, declaration.files)
         context["can_edit"] = service.can_edit(declaration, window)
+        if declaration.status == STATUS_RETURNED and "check" not in extra:  # what to fix, above the form
+            context["check"] = formal_check.latest_check(declaration)
     return context
 
 
@@ -122,8 +124,7 @@ def _editor(declaration, form, window, status, **extra):
 def show(declaration_id):
     """查看: the declaration as saved, its files, state and the latest 形式审查 opinion."""
     declaration, window = load_declaration(declaration_id)
-    check = db.session.scalar(db.select(FormalCheck).where(FormalCheck.declaration_id == declaration.id)
-                              .order_by(FormalCheck.created_at.desc()).limit(1))
+    check = formal_check.latest_check(declaration)
     form = forms.from_declaration(declaration)
     return render("declarations/show.html", "declarations/show.html",
                   **_context(declaration, form, window, check=check,

@@ -10,7 +10,7 @@ from app.accounts import services as accounts
 from app.accounts.models import STATUS_LABELS, STATUS_PENDING, Unit, UnitChangeLog, UnitChangeRequest, User
 from app.accounts.registration import RegistrationError
 from app.core.extensions import db
-from app.core.pagination import contains_pattern
+from app.core.pagination import like_pattern
 from app.core.htmx import is_htmx, render, trigger
 from app.core.models import Industry, Province
 from app.core.permissions import secretariat_required
@@ -43,7 +43,7 @@ def _query(filters):
     if filters["industry"]:
         query = query.where(Unit.industry_code == filters["industry"])
     if filters["q"]:
-        pattern = contains_pattern(filters["q"])
+        pattern = like_pattern(filters["q"])
         query = query.where(or_(Unit.name.like(pattern, escape="\\"),
                                 Unit.credit_code == normalize_credit_code(filters["q"])))
     pending_first = case((Unit.status == STATUS_PENDING, 0), else_=1)

@@ -89,3 +89,36 @@
   document.addEventListener("DOMContentLoaded", function () { scrollChartsToEnd(document); });
   document.addEventListener("htmx:afterSwap", function (event) { scrollChartsToEnd(event.target); });
 })();
+
+// 形式审查: "全选" ticks the rows the system found fully compliant (the others can still be ticked one by one);
+// 修改截止日期 is only asked for with 完善后参评.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.id === "select-all") {
+      var boxes = document.querySelectorAll("#checks input[name=selected]");
+      for (var i = 0; i < boxes.length; i++) {
+        boxes[i].checked = target.checked && boxes[i].hasAttribute("data-bulk-ok");
+      }
+    }
+    if (target.name === "conclusion") { showDeadline(target.form); }
+  });
+
+  function showDeadline(form) {
+    if (!form) { return; }
+    var chosen = form.querySelector("input[name=conclusion]:checked");
+    var input = form.querySelector("#f-resubmit_deadline");
+    if (!input) { return; }
+    var needed = chosen && chosen.value === "returned";
+    input.disabled = !needed;
+    input.closest("div").parentNode.querySelector("label[for=f-resubmit_deadline]").classList.toggle("required", !!needed);
+  }
+
+  function init(root) {
+    var form = (root || document).querySelector ? (root || document).querySelector("#check-form") : null;
+    if (form) { showDeadline(form); }
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { init(event.target.parentNode || document); });
+})();
