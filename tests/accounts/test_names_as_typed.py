@@ -93,7 +93,8 @@ def test_notice_titles_and_the_year_theme_keep_their_punctuation(app, make, auth
     theme = "绿色低碳•创新赋能（2025）"
     client.post("/admin/settings", data={"year": "2025", "theme": theme, "filing_deadline": "2024-12-31",
                                          "declaration_start": "2025-03-25", "declaration_end": "2025-04-30",
-                                         "earliest_completion": "2024-05-01"})
+                                         "earliest_completion": "2024-05-01", "set_filing_year": "1",
+                                         "declaration_year": "2025"})
     home = app.test_client().get("/").text
     assert title in home and theme in home
 
