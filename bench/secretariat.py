@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -144,11 +145,14 @@ def make_zip_files(app, folder):
                                  .order_by(Declaration.id).limit(ZIP_FILES // 2)).scalars().all()
         for n in range(ZIP_FILES):
             name = f"zip-{n}.pdf"
+            crc = 0
             with open(folder / name, "wb") as handle:
                 for i in range(ZIP_FILE_MB):
-                    handle.write(i.to_bytes(4, "big") + n.to_bytes(4, "big") + block[8:])
+                    chunk = i.to_bytes(4, "big") + n.to_bytes(4, "big") + block[8:]
+                    crc = zlib.crc32(chunk, crc)  # as uploads.receive computes it while the upload streams in
+                    handle.write(chunk)
             stored = StoredFile(stored_name=name, original_name=f"成果材料{n}.pdf", content_type="application/pdf",
-                                size=ZIP_FILE_MB * 1024 * 1024, sha256="0" * 64, purpose="declaration")
+                                size=ZIP_FILE_MB * 1024 * 1024, sha256="0" * 64, crc32=crc, purpose="declaration")
             db.session.add(stored)
             db.session.flush()
             db.session.add(DeclarationFile(declaration_id=ids[n // 2], purpose=("slides", "report_pdf")[n % 2],
@@ -210,7 +214,7 @@ def run(runs, query_counts, bench_latency):
     table.append((f"打包下载 {gib:.2f} GiB（{ZIP_FILES} 个文件）", f"{zip_seconds:.2f} s", f"读盘 {floor_seconds:.2f} s",
                   f"{zip_seconds / floor_seconds:.2f}×，{size / zip_seconds / 1e6:.0f} MB/s", "≤ 1.5×"))
     table.append(("  同上，文件已在页缓存中", f"{warm_zip:.2f} s", f"读缓存 {warm_floor:.2f} s",
-                  f"{warm_zip / warm_floor:.2f}×（CRC-32 与复制）", ""))
+                  f"{warm_zip / warm_floor:.2f}×（复制）", ""))
     table.append(("  同上，峰值内存增长", f"{growth:.1f} MB", "", "", "< 50 MB"))
     return table
 

@@ -1,15 +1,17 @@
 """Subprocess: stream one unit's zip (1 GiB) through the app and read the same files from disk; print the peak
-RSS growth (MB) during the download, the times (s) from disk (these files evicted from the page cache first) and
-from the page cache, and the zip's size.
+RSS growth (MB) during the downloads, the median times (s) of 5 alternated rounds from disk (these files evicted
+from the page cache first) and from the page cache, and the zip's size.
 
 Usage: python -m bench.zipmem DB_PATH INSTANCE_DIR COOKIE UNIT_ID YEAR
 """
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+ROUNDS = 5
 
 
 def status_mb(field):
@@ -69,20 +71,27 @@ def main():
         assert size == int(response.headers["Content-Length"])
         return size
 
-    evict(paths)
-    cold_floor = read_files(paths)
-    evict(paths)
-    with open("/proc/self/clear_refs", "w") as handle:
-        handle.write("5")  # reset the peak RSS (VmHWM) to the current RSS
-    baseline = status_mb("VmRSS")
-    started = time.perf_counter()
+    def timed(action):
+        started = time.perf_counter()
+        action()
+        return time.perf_counter() - started
+
+    cold_floors, cold_zips, warm_floors, warm_zips, growths = [], [], [], [], []
+    for _ in range(ROUNDS):  # alternated, so a burst of load elsewhere hits both sides alike
+        evict(paths)
+        cold_floors.append(read_files(paths))
+        evict(paths)
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")  # reset the peak RSS (VmHWM) to the current RSS
+        baseline = status_mb("VmRSS")
+        cold_zips.append(timed(download))
+        growths.append(status_mb("VmHWM") - baseline)
+        warm_floors.append(read_files(paths))  # now in the page cache: the zip's own cost shows (copying)
+        warm_zips.append(timed(download))
     size = download()
-    cold_zip = time.perf_counter() - started
-    growth = status_mb("VmHWM") - baseline
-    warm_floor = read_files(paths)  # now in the page cache: the zip's own cost shows (CRC-32 and copying)
-    started = time.perf_counter()
-    download()
-    warm_zip = time.perf_counter() - started
+    growth = max(growths)
+    cold_zip, cold_floor = statistics.median(cold_zips), statistics.median(cold_floors)
+    warm_zip, warm_floor = statistics.median(warm_zips), statistics.median(warm_floors)
     print(f"{growth:.1f} {cold_zip:.3f} {cold_floor:.3f} {warm_zip:.3f} {warm_floor:.3f} {size}")
 
 

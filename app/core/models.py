@@ -1,7 +1,7 @@
 """Shared records every area uses: mail outbox, audit log, rate limits, settings, notices, stored files, reference data."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -164,6 +164,8 @@ class StoredFile(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    # CRC-32 of the content, computed with the SHA-256 at upload, so zips of stored files need not read them twice.
+    crc32: Mapped[int | None] = mapped_column(BigInteger)
     purpose: Mapped[str] = mapped_column(String(32))  # license, notice, ...
     # The owning unit; a plain column (no foreign key) because unit.license_file_id points back here.
     unit_id: Mapped[int | None] = mapped_column(index=True)

@@ -5,6 +5,7 @@ import io
 import os
 import secrets
 import warnings
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -115,7 +116,7 @@ def store(data, kind, original_name, purpose, unit_id=None):
         fh.write(data)
     row = StoredFile(stored_name=stored_name, original_name=_clean_name(original_name, kind),
                      content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                     purpose=purpose, unit_id=unit_id)
+                     crc32=zlib.crc32(data), purpose=purpose, unit_id=unit_id)
     db.session.add(row)
     db.session.flush()
     return row
@@ -130,6 +131,7 @@ class Received:
     size: int
     sha256: str
     head: bytes  # the first bytes, for sniffing
+    crc32: int = 0
 
 
 def receive(file_storage, max_bytes):
@@ -142,7 +144,7 @@ def receive(file_storage, max_bytes):
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / (secrets.token_hex(16) + ".part")
-    digest, size, head = hashlib.sha256(), 0, b""
+    digest, crc, size, head = hashlib.sha256(), 0, 0, b""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -153,13 +155,15 @@ def receive(file_storage, max_bytes):
                 if len(head) < 4096:
                     head += chunk[:4096 - len(head)]
                 digest.update(chunk)
+                crc = zlib.crc32(chunk, crc)
                 fh.write(chunk)
         if size == 0:
             raise UploadError("上传的文件是空的（0字节），请重新选择文件。")
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return Received(path=path, filename=file_storage.filename, size=size, sha256=digest.hexdigest(), head=head)
+    return Received(path=path, filename=file_storage.filename, size=size, sha256=digest.hexdigest(), head=head,
+                    crc32=crc)
 
 
 def keep(received, kind, purpose, unit_id=None, stem_default="file"):
@@ -168,7 +172,8 @@ def keep(received, kind, purpose, unit_id=None, stem_default="file"):
     stored_name = received.path.stem + suffix
     os.rename(received.path, received.path.with_name(stored_name))
     row = StoredFile(stored_name=stored_name, original_name=_clean_name(received.filename, kind, stem_default),
-                     content_type=content_type, size=received.size, sha256=received.sha256, purpose=purpose,
+                     content_type=content_type, size=received.size, sha256=received.sha256, crc32=received.crc32,
+                     purpose=purpose,
                      unit_id=unit_id)
     db.session.add(row)
     db.session.flush()

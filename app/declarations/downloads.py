@@ -1,7 +1,8 @@
 """打包下载 of declaration files: one declaration, one unit, or every declaration of a filter, as one zip.
 
-The zip is streamed (zipstream-ng): files are read from disk in 1 MiB chunks as the client receives them,
-stored as they are (scans, PDFs and Office files are compressed already), so memory stays flat for any size.
+The zip is streamed (app/core/storedzip.py): files are read from disk in 1 MiB chunks as the client receives them,
+stored as they are (scans, PDFs and Office files are compressed already) with the CRC-32 computed at upload, so memory
+stays flat for any size and no file is inspected on the way out.
 Folders are 单位/申报编号-成果名称/ with the unit's stamped documents in 单位/单位材料/, and 清单.xlsx at the root
 lists every file. The list of files is read before streaming starts; streaming itself needs no database.
 """
@@ -14,11 +15,12 @@ from pathlib import Path
 
 from flask import current_app
 from openpyxl import Workbook
-from zipstream import ZipStream
 
 from app.accounts.models import Unit
+from app.core.clock import to_china, utcnow
 from app.core.extensions import db
 from app.core.models import StoredFile
+from app.core.storedzip import StoredZip
 from app.declarations.models import (
     DOC_RECOMMENDATION,
     DOC_STATISTICS,
@@ -37,7 +39,6 @@ from app.declarations.models import (
 from app.declarations.overview import filtered
 from app.filings.xlsx.export import SafeRowWriter
 
-CHUNK = 1024 * 1024
 PURPOSE_LABELS = {FILE_REPORT: "成果报告书", FILE_REPORT_PDF: "成果报告书PDF版", FILE_RECORDS: "活动记录",
                   FILE_STAMPED_FORM: "申报表盖章件", FILE_SLIDES: "发表材料"}
 PURPOSE_ORDER = {purpose: i for i, purpose in enumerate(PURPOSE_LABELS)}
@@ -55,6 +56,7 @@ class Entry:
 
     path: str
     size: int
+    crc32: int | None
     arcname: str
     unit_name: str
     decl_no: str
@@ -106,7 +108,7 @@ def collect(ids_select, year, with_unit_documents=True):
     """The archive's entries, in order: per unit, its declarations (by 申报编号) and then its documents."""
     rows = db.session.execute(
         db.select(Unit.id, Unit.name, Declaration.decl_no, Declaration.title, DeclarationFile.purpose,
-                  StoredFile.stored_name, StoredFile.original_name, StoredFile.id)
+                  StoredFile.stored_name, StoredFile.original_name, StoredFile.id, StoredFile.crc32)
         .join(Declaration, Declaration.id == DeclarationFile.declaration_id)
         .join(Unit, Unit.id == Declaration.unit_id)
         .join(StoredFile, StoredFile.id == DeclarationFile.stored_file_id)
@@ -116,33 +118,34 @@ def collect(ids_select, year, with_unit_documents=True):
     if with_unit_documents:
         units = db.select(Declaration.unit_id).where(Declaration.id.in_(ids_select))
         unit_docs = db.session.execute(
-            db.select(Unit.id, Unit.name, UnitYearDocument.doc, StoredFile.stored_name, StoredFile.original_name)
+            db.select(Unit.id, Unit.name, UnitYearDocument.doc, StoredFile.stored_name, StoredFile.original_name,
+                      StoredFile.crc32)
             .join(UnitYearDocument, UnitYearDocument.unit_id == Unit.id)
             .join(StoredFile, StoredFile.id == UnitYearDocument.stored_file_id)
             .where(UnitYearDocument.year == year, Unit.id.in_(units))).all()
     docs_by_unit = {}
-    for unit_id, unit_name, doc, stored_name, original in unit_docs:
-        docs_by_unit.setdefault(unit_id, []).append((unit_name, doc, stored_name, original))
+    for unit_id, unit_name, doc, stored_name, original, crc in unit_docs:
+        docs_by_unit.setdefault(unit_id, []).append((unit_name, doc, stored_name, original, crc))
 
     entries, taken, seen_units, counters = [], set(), [], {}
     folder = Path(current_app.config["UPLOAD_DIR"])
 
-    def add(stored_name, arcname, unit_name, decl_no, title, material, original):
+    def add(stored_name, crc, arcname, unit_name, decl_no, title, material, original):
         path = folder / stored_name
         try:
             size = os.stat(path).st_size
         except OSError:
             return  # a file missing on disk is listed nowhere rather than breaking the stream half-way
-        entries.append(Entry(str(path), size, _unique(arcname, taken), unit_name, decl_no, title, material,
+        entries.append(Entry(str(path), size, crc, _unique(arcname, taken), unit_name, decl_no, title, material,
                              original))
 
     def add_unit_documents(unit_id):
-        for unit_name, doc, stored_name, original in sorted(docs_by_unit.pop(unit_id, []), key=lambda d: d[1]):
+        for unit_name, doc, stored_name, original, crc in sorted(docs_by_unit.pop(unit_id, []), key=lambda d: d[1]):
             label = DOC_LABELS.get(doc, doc)
-            add(stored_name, f"{safe_component(unit_name)}/{UNIT_FOLDER}/{safe_component(label + '-' + original)}",
+            add(stored_name, crc, f"{safe_component(unit_name)}/{UNIT_FOLDER}/{safe_component(label + '-' + original)}",
                 unit_name, "", "", label, original)
 
-    for unit_id, unit_name, decl_no, title, purpose, stored_name, original, _ in rows:
+    for unit_id, unit_name, decl_no, title, purpose, stored_name, original, _, crc in rows:
         if seen_units and seen_units[-1] != unit_id:
             add_unit_documents(seen_units[-1])
         if not seen_units or seen_units[-1] != unit_id:
@@ -152,7 +155,7 @@ def collect(ids_select, year, with_unit_documents=True):
             counters[decl_no] = counters.get(decl_no, 0) + 1
             label = f"{label}{counters[decl_no]}"
         folder_name = f"{safe_component(unit_name)}/{safe_component(f'{decl_no}-{title}', 80)}"
-        add(stored_name, f"{folder_name}/{safe_component(label + '-' + original)}", unit_name, decl_no, title,
+        add(stored_name, crc, f"{folder_name}/{safe_component(label + '-' + original)}", unit_name, decl_no, title,
             label, original)
     if seen_units:
         add_unit_documents(seen_units[-1])
@@ -174,20 +177,10 @@ def manifest(entries):
     return buffer.getvalue()
 
 
-def _read(path):
-    """The bytes of a file in 1 MiB chunks (opened only when the archive reaches it)."""
-    with open(path, "rb") as handle:
-        while True:
-            chunk = handle.read(CHUNK)
-            if not chunk:
-                return
-            yield chunk
-
-
 def archive(entries):
-    """A sized ZipStream of the entries and 清单.xlsx; iterate it to send, len() is the Content-Length."""
-    stream = ZipStream(sized=True)
-    stream.add(manifest(entries), MANIFEST)
+    """A StoredZip of 清单.xlsx and the entries; iterate it to send, len() is the Content-Length."""
+    stream = StoredZip(to_china(utcnow()))
+    stream.add_bytes(MANIFEST, manifest(entries))
     for entry in entries:
-        stream.add(_read(entry.path), entry.arcname, size=entry.size)
+        stream.add_file(entry.arcname, entry.path, entry.size, entry.crc32)
     return stream
