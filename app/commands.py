@@ -1,5 +1,5 @@
-"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`, `declaration-reminders`,
-`housekeeping`."""
+"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`,
+`declaration-reminders`, `housekeeping`."""
 import csv
 import os
 import secrets

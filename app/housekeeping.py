@@ -56,7 +56,7 @@ _check_lock = threading.Lock()
 
 
 def _due_here(app):
-    """A cheap per-process gate in front of the database claim: at most one claim attempt per CHECK_SECONDS."""
+    """A cheap per-process gate in front of the database claim: one claim attempt per CHECK_SECONDS."""
     with _check_lock:
         now = time.monotonic()
         if _next_check.get(id(app), 0.0) > now:

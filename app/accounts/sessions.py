@@ -1,8 +1,8 @@
 """Server-side login sessions: the cookie holds a random token, the database its hash.
 
-A session ends on the server after IDLE_LIMIT without a request and ABSOLUTE_LIMIT after it began, whatever the
-cookie says: both are measured on the row (created_at never moves; last_seen_at is written at most once per
-TOUCH_INTERVAL), so a cookie that is re-signed, copied or replayed cannot keep a session alive.
+A session ends on the server after IDLE_LIMIT without a request and ABSOLUTE_LIMIT after it began, whatever
+the cookie says: both are measured on the row (created_at never moves; last_seen_at is written at most once
+per TOUCH_INTERVAL), so a cookie that is re-signed, copied or replayed cannot keep a session alive.
 """
 from datetime import timedelta
 

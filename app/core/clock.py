@@ -11,7 +11,7 @@ def utcnow():
 
 
 def epoch(at=None):
-    """A naive-UTC datetime (default: now, from utcnow, so a frozen clock freezes this too) in epoch seconds."""
+    """A naive-UTC datetime in epoch seconds (default now, from utcnow: a frozen clock freezes this too)."""
     return int((at or utcnow()).replace(tzinfo=timezone.utc).timestamp())
 
 

@@ -16,7 +16,7 @@ from app.core.models import JobClaim
 
 
 def claim(name, every_seconds, now=None):
-    """True when this process won the right to run job `name` now (at most once per `every_seconds`; commits)."""
+    """True when this process won job `name` now (at most once per `every_seconds` in all; commits)."""
     now = now or clock.utcnow()
     won = db.session.execute(
         update(JobClaim)

@@ -88,7 +88,7 @@ def _targets_audit_log(statement):
 
 
 class RateLimitBucket(db.Model):
-    """One slice of a sliding-window counter for one key (shared by every worker and host; core/ratelimit.py)."""
+    """One slice of a sliding-window counter for one key (shared by every worker and host; see ratelimit)."""
 
     __tablename__ = "rate_limit_bucket"
 
@@ -98,7 +98,7 @@ class RateLimitBucket(db.Model):
 
 
 class JobClaim(db.Model):
-    """When a periodic job (housekeeping) was last started: every worker and host claims it through this row."""
+    """When a periodic job (housekeeping) last started: every worker and host claims it through this row."""
 
     __tablename__ = "job_claim"
 

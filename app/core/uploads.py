@@ -223,7 +223,8 @@ def stage_license(file_storage, client=None):
     data, kind = read_upload(file_storage)
     if client is not None:
         limit = current_app.config.get("STAGED_BYTES_PER_HOUR", 20 * MB)
-        if not ratelimit.hit(f"staged-kb:{client}", limit // 1024, STAGED_WINDOW, amount=-(-len(data) // 1024)):
+        kilobytes = -(-len(data) // 1024)
+        if not ratelimit.hit(f"staged-kb:{client}", limit // 1024, STAGED_WINDOW, amount=kilobytes):
             raise UploadError(f"一小时内从本机上传的营业执照文件已超过{limit // MB}M，请稍后再上传"
                               "（已显示“上传成功”的文件无需重复上传）。")
     row = store(data, kind, file_storage.filename, "license")

@@ -1,7 +1,7 @@
-"""session limits and housekeeping without mail: the job_claim row every worker and host claims housekeeping by
+"""session limits and housekeeping without mail: job_claim, the row housekeeping is claimed through
 
-Sessions expire on their existing created_at / last_seen_at columns; what is new in the schema is the claim row
-that lets requests and cron run the purges (expired sessions among them) once per interval across processes.
+Sessions expire on their existing created_at / last_seen_at columns; what is new in the schema is the claim
+row that lets requests and cron run the purges (expired sessions among them) once per interval in all.
 
 Revision ID: 0007
 Revises: 0006

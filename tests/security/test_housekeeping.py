@@ -1,5 +1,6 @@
-"""Housekeeping runs without mail: `flask housekeeping` for cron, and before requests once per interval across
-every worker and host; staged licenses live hours and are capped per address; captchas are limited per address."""
+"""Housekeeping runs without mail: `flask housekeeping` for cron, and before requests once per interval
+across every worker and host; staged licenses live hours and are capped per address; captchas are limited
+per address."""
 import io
 import os
 import re
@@ -195,7 +196,8 @@ def test_the_registration_submit_path_is_capped_too(app, client, clock):
     for _ in range(4):
         upload(client, int(4.9 * MB))
     content = b"%PDF-1.4\n" + b"0" * MB
-    response = client.post("/register/form", data={"license": (io.BytesIO(content), "执照.pdf"), "captcha": "x"},
+    form = {"license": (io.BytesIO(content), "执照.pdf"), "captcha": "x"}
+    response = client.post("/register/form", data=form,
                            content_type="multipart/form-data", headers={"HX-Request": "true"},
                            environ_base={"REMOTE_ADDR": "10.9.9.9"})
     assert response.status_code == 422 and "超过20M" in response.get_data(as_text=True)
@@ -215,4 +217,5 @@ def test_captchas_are_limited_per_address(app, client, monkeypatch, path):
         assert db.session.execute(db.select(db.func.count()).select_from(CaptchaChallenge)).scalar() == 6
         assert ratelimit.count("captcha:10.7.7.7", auth_helpers.CAPTCHA_WINDOW) == 7
         db.session.rollback()
-    assert "data:image/png" in client.get(path, environ_base={"REMOTE_ADDR": "10.7.7.8"}).get_data(as_text=True)
+    other = client.get(path, environ_base={"REMOTE_ADDR": "10.7.7.8"})
+    assert "data:image/png" in other.get_data(as_text=True)

@@ -93,7 +93,8 @@ def test_the_login_form_locks_across_the_boundary(client, make, captcha_answer, 
     data = {"role": "unit", "username": "formlock01", "password": "wrong-pass", "captcha": captcha_answer}
     messages = []
     for _ in range(5):
-        messages.append(client.post("/login", data=data, headers={"HX-Request": "true"}).get_data(as_text=True))
+        response = client.post("/login", data=data, headers={"HX-Request": "true"})
+        messages.append(response.get_data(as_text=True))
         clock.advance(seconds=10)  # the 4th and 5th come after the boundary
     assert accounts.LOCKED_ERROR in messages[-1]
     right = client.post("/login", data={**data, "password": PASSWORD}, headers={"HX-Request": "true"})

@@ -31,8 +31,9 @@ def clock(monkeypatch):
 
 def log_in(client, user, captcha):
     """Log in through the login form (the session row gets the frozen clock's time)."""
-    response = client.post("/login", data={"role": "unit", "username": user.username, "password": PASSWORD,
-                                           "captcha": captcha, "captcha_id": ""}, headers={"HX-Request": "true"})
+    data = {"role": "unit", "username": user.username, "password": PASSWORD, "captcha": captcha,
+            "captcha_id": ""}
+    response = client.post("/login", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 204, response.get_data(as_text=True)
     with client.session_transaction() as session:
         return session["_user_id"]

@@ -46,13 +46,14 @@ def within_limit(name, limit, seconds):
     return ratelimit.hit(f"{name}:{client_ip() or '-'}", limit, seconds)
 
 
-# Every captcha (the pages' and 换图) is a row until housekeeping purges it: an address gets this many per window.
+# Every captcha (the pages' and 换图) is a row until housekeeping purges it: an address gets this many
+# per window.
 CAPTCHA_LIMIT = 120
 CAPTCHA_WINDOW = 600
 
 
 def fresh_captcha():
-    """A new captcha for this address, or captcha.LIMITED once it fetched CAPTCHA_LIMIT in the last CAPTCHA_WINDOW."""
+    """A new captcha for this address, or captcha.LIMITED past CAPTCHA_LIMIT in the last CAPTCHA_WINDOW."""
     if not within_limit("captcha", CAPTCHA_LIMIT, CAPTCHA_WINDOW):
         return captcha.LIMITED
     return captcha.new_challenge()
