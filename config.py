@@ -63,6 +63,10 @@ class Config:
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_SENDER_THREAD = _bool("MAIL_SENDER_THREAD", True)
+    # Purges (expired captchas and sessions, stale staged uploads, ...) run before a request now and then,
+    # once per HOUSEKEEPING_SECONDS across every worker and host; `flask housekeeping` runs them from cron.
+    HOUSEKEEPING_ON_REQUESTS = _bool("HOUSEKEEPING_ON_REQUESTS", True)
+    HOUSEKEEPING_SECONDS = int(os.environ.get("HOUSEKEEPING_SECONDS", "600"))
 
     # The ICP filing number in the footer, as the manual's pages carry it; empty hides the line.
     ICP_LICENSE = os.environ.get("ICP_LICENSE", "京ICP证040822号-14")
@@ -106,6 +110,7 @@ class TestingConfig(Config):
     TESTING = True
     MAIL_SENDER_THREAD = False
     MAIL_SERVER = None
+    HOUSEKEEPING_ON_REQUESTS = False  # a purge in the middle of a test would change its queries
 
 
 class ProductionConfig(Config):

@@ -24,6 +24,7 @@ def create_app(config_name=None, **overrides):
     register_template_helpers(app)
     register_commands(app)
     register_mail_sender(app)
+    register_housekeeping(app)
     return app
 
 
@@ -140,4 +141,11 @@ def register_mail_sender(app):
     from app import housekeeping
     from app.core import outbox
 
-    outbox.init_app(app, housekeeping=housekeeping.run)
+    outbox.init_app(app, housekeeping=housekeeping.run_if_due)
+
+
+def register_housekeeping(app):
+    """Purges now and then before a request, whatever else is configured (see app/housekeeping.py)."""
+    from app import housekeeping
+
+    housekeeping.init_app(app)

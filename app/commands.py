@@ -1,4 +1,5 @@
-"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`, `declaration-reminders`."""
+"""CLI: `flask create-secretariat`, `load-reference`, `ensure-admin`, `backup`, `restore`,
+`declaration-reminders`, `housekeeping`."""
 import csv
 import os
 import secrets
@@ -143,3 +144,13 @@ def register(app):
         count = send_reminders(today=on_date.date() if on_date else None)
         db.session.commit()
         click.echo(f"已生成 {count} 封申报截止提醒邮件（每个单位每年度只发一次）。")
+
+    @app.cli.command("housekeeping")
+    def housekeeping_command():
+        """Purge expired captchas and sessions, stale staged uploads, old rate-limit counts (run by cron)."""
+        from app import housekeeping
+        from app.core import jobs
+
+        jobs.mark(housekeeping.JOB)  # the requests' own runs wait a full interval after this one
+        files = housekeeping.run_now()
+        click.echo(f"已清理过期的验证码、登录会话、重置链接和频率计数，删除暂存未提交的营业执照 {files} 个。")

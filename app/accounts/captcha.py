@@ -57,6 +57,10 @@ class Challenge:
     image_uri: str
 
 
+# What a page shows instead of an image when its address fetched too many captchas (no row is written).
+LIMITED = Challenge("", "")
+
+
 def _hash_answer(challenge_id, answer):
     """Hash an answer bound to its challenge (case-insensitive)."""
     return hash_token(f"{challenge_id}:{answer.strip().upper()}")

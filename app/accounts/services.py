@@ -1,5 +1,4 @@
 """登录 with lockout, 修改密码, and 修改资料 with change requests for name, credit code and license."""
-import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,7 @@ from app.accounts.registration import (
     log_change,
     password_error,
 )
-from app.core import audit, outbox, ratelimit
+from app.core import audit, clock, outbox, ratelimit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.models import RateLimitBucket
@@ -34,6 +33,8 @@ from app.core.validators import (
     normalize_text,
 )
 
+# Failures are counted over the last FAILURE_WINDOW seconds (a sliding window, core/ratelimit.py): the 5th
+# failure within any 15 minutes locks the account name, however the failures fall on the clock.
 MAX_ACCOUNT_FAILURES = 5
 FAILURE_WINDOW = 15 * 60
 LOCK_SECONDS = 15 * 60
@@ -66,7 +67,7 @@ def _address_key(ip):
 
 def locked_until(username, now=None):
     """Epoch second until which the account name is locked, or None."""
-    now = int(now if now is not None else time.time())
+    now = int(now if now is not None else clock.epoch())
     start = db.session.execute(
         db.select(db.func.max(RateLimitBucket.window_start))
         .where(RateLimitBucket.key == _lock_key(username), RateLimitBucket.window_start > now - LOCK_SECONDS)
@@ -80,10 +81,11 @@ def record_address_failure(ip, now=None):
 
 
 def record_failure(username, ip, now=None):
-    """Count a failed attempt for the account name and the address; lock the name at the 5th failure."""
+    """Count a failed attempt for the account name and the address; lock the name at the 5th failure within
+    any FAILURE_WINDOW (the count restarts after a lock or a successful login)."""
     record_address_failure(ip, now)
     if not ratelimit.hit(_account_key(username), MAX_ACCOUNT_FAILURES - 1, FAILURE_WINDOW, now=now):
-        now = int(now if now is not None else time.time())
+        now = int(now if now is not None else clock.epoch())
         try:
             with db.session.begin_nested():
                 db.session.add(RateLimitBucket(key=_lock_key(username), window_start=now, count=1))
@@ -97,7 +99,7 @@ def record_failure(username, ip, now=None):
 
 
 def address_blocked(ip, now=None):
-    """True when this address failed too often in the current window."""
+    """True when this address failed too often over the last FAILURE_WINDOW."""
     return ratelimit.count(_address_key(ip), FAILURE_WINDOW, now=now) >= MAX_ADDRESS_FAILURES
 
 

@@ -10,6 +10,11 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def epoch(at=None):
+    """A naive-UTC datetime in epoch seconds (default now, from utcnow: a frozen clock freezes this too)."""
+    return int((at or utcnow()).replace(tzinfo=timezone.utc).timestamp())
+
+
 def to_china(value):
     """Convert a naive-UTC datetime to China time."""
     if value is None:

@@ -88,13 +88,22 @@ def _targets_audit_log(statement):
 
 
 class RateLimitBucket(db.Model):
-    """A fixed-window counter for one key (shared by every worker and host)."""
+    """One slice of a sliding-window counter for one key (shared by every worker and host; see ratelimit)."""
 
     __tablename__ = "rate_limit_bucket"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[int] = mapped_column(primary_key=True)  # epoch seconds
+    window_start: Mapped[int] = mapped_column(primary_key=True)  # epoch seconds: the start of the slice
     count: Mapped[int] = mapped_column(default=0)
+
+
+class JobClaim(db.Model):
+    """When a periodic job (housekeeping) last started: every worker and host claims it through this row."""
+
+    __tablename__ = "job_claim"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimed_at: Mapped[datetime]
 
 
 class SiteSetting(db.Model):

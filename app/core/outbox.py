@@ -252,8 +252,9 @@ def start_sender(app):
 def init_app(app, housekeeping=None):
     """Register `flask send-mail`, and start the sender thread with the first request when configured.
 
-    `housekeeping` is the purge job the sender runs now and then (the factory passes app.housekeeping.run,
-    which knows every area; the core cannot import them).
+    `housekeeping` is the purge job the sender runs now and then (the factory passes
+    app.housekeeping.run_if_due, which knows every area and claims its run; the core cannot import them).
+    Requests and `flask housekeeping` run it too, so it never depends on mail being configured.
 
     The thread starts on the first request rather than at import so that CLI commands
     (`flask db upgrade`, ...) never start one; each gunicorn worker runs its own, which is safe

@@ -13,13 +13,16 @@ from pathlib import Path
 from flask import abort, current_app, g, request, send_file
 from PIL import Image, UnidentifiedImageError
 
+from app.core import ratelimit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.models import StoredFile
 from app.core.tokens import hash_token, new_token
 
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000  # a 600 dpi A4 scan is about 35 million pixels
-STAGING_LIFETIME = timedelta(days=2)
+# A staged license (上传 before 提交注册资料) is kept for hours, not days: anyone can stage one.
+STAGING_LIFETIME = timedelta(hours=3)
+STAGED_WINDOW = 3600
 MB = 1024 * 1024
 CHUNK = MB
 INLINE_TYPES = ("image/jpeg", "image/png", "application/pdf")
@@ -216,9 +219,19 @@ def apply_upload_limit():
         request.max_content_length = limit + MB  # the file plus the form's other fields and boundaries
 
 
-def stage_license(file_storage):
-    """Accept a license before its form is submitted: returns (StoredFile, staging key)."""
+def stage_license(file_storage, client=None):
+    """Accept a license before its form is submitted: returns (StoredFile, staging key).
+
+    `client` (the address) is allowed STAGED_BYTES_PER_HOUR of staged files over the last hour; the
+    kilobytes are counted in the shared rate-limit table, so the cap holds across workers and hosts.
+    """
     data, kind = read_upload(file_storage)
+    if client is not None:
+        limit = current_app.config.get("STAGED_BYTES_PER_HOUR", 20 * MB)
+        kilobytes = -(-len(data) // 1024)
+        if not ratelimit.hit(f"staged-kb:{client}", limit // 1024, STAGED_WINDOW, amount=kilobytes):
+            raise UploadError(f"一小时内从本机上传的营业执照文件已超过{limit // MB}M，请稍后再上传"
+                              "（已显示“上传成功”的文件无需重复上传）。")
     row = store(data, kind, file_storage.filename, "license")
     key = new_token(24)
     row.staging_key_hash = hash_token(key)
@@ -289,15 +302,15 @@ def send_stored(stored_file, download=False):
 
 
 def purge_stale_staged(now=None):
-    """Delete staged files never attached to a registration (housekeeping)."""
+    """Delete the rows of staged files never attached to a registration (housekeeping; flushes only).
+
+    Returns their stored names: the files go with delete_files once the deletion is committed.
+    """
     cutoff = (now or utcnow()) - STAGING_LIFETIME
-    rows = db.session.execute(db.select(StoredFile).where(
+    rows = db.session.execute(db.select(StoredFile.id, StoredFile.stored_name).where(
         StoredFile.staging_key_hash.is_not(None), StoredFile.unit_id.is_(None),
-        StoredFile.created_at < cutoff)).scalars().all()
-    for row in rows:
-        try:
-            path_of(row).unlink()
-        except FileNotFoundError:
-            pass
-        db.session.delete(row)
-    return len(rows)
+        StoredFile.created_at < cutoff)).all()
+    if rows:
+        db.session.execute(db.delete(StoredFile).where(StoredFile.id.in_([row.id for row in rows]))
+                           .execution_options(synchronize_session=False))
+    return [row.stored_name for row in rows]

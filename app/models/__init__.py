@@ -14,6 +14,7 @@ from app.accounts.models import (  # noqa: F401
 from app.core.models import (  # noqa: F401
     AuditLog,
     Industry,
+    JobClaim,
     Notice,
     NoticeAttachment,
     OutboxMail,

@@ -2,6 +2,7 @@
 from flask import url_for
 from flask_login import current_user
 
+from app.accounts import captcha
 from app.accounts.sessions import client_ip
 from app.core import ratelimit
 from app.core.extensions import db
@@ -43,6 +44,19 @@ def home_url(user=None):
 def within_limit(name, limit, seconds):
     """Count one event of this client address; False once over the limit (commit is the caller's)."""
     return ratelimit.hit(f"{name}:{client_ip() or '-'}", limit, seconds)
+
+
+# Every captcha (the pages' and 换图) is a row until housekeeping purges it: an address gets this many
+# per window.
+CAPTCHA_LIMIT = 120
+CAPTCHA_WINDOW = 600
+
+
+def fresh_captcha():
+    """A new captcha for this address, or captcha.LIMITED past CAPTCHA_LIMIT in the last CAPTCHA_WINDOW."""
+    if not within_limit("captcha", CAPTCHA_LIMIT, CAPTCHA_WINDOW):
+        return captcha.LIMITED
+    return captcha.new_challenge()
 
 
 def typed(form, *exclude):

@@ -1,5 +1,5 @@
 """登录, 退出系统, 修改密码, 忘记密码 and the captcha image."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts import captcha, password_reset, sessions
@@ -7,13 +7,16 @@ from app.accounts import services as accounts
 from app.accounts.models import ROLE_LABELS
 from app.accounts.sessions import client_ip
 from app.accounts.views import bp
-from app.accounts.views.helpers import home_url, safe_next, typed, within_limit
+from app.accounts.views.helpers import fresh_captcha, home_url, safe_next, typed, within_limit
 from app.core import ratelimit
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render
 
 # Pages a user who must change the password may still open.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "auth.captcha_image", "static", "main.favicon"}
+
+# First of the hooks: an expired session is ended before anything looks at current_user.
+bp.before_app_request(sessions.refresh_session)
 
 
 @bp.before_app_request
@@ -31,11 +34,9 @@ def require_password_change():
 @bp.get("/captcha")
 def captcha_image():
     """换图: a new captcha image and challenge id (an htmx fragment)."""
-    if not within_limit("captcha", 300, 600):
-        db.session.commit()
-        abort(429)
-    challenge = captcha.new_challenge()
+    challenge = fresh_captcha()
     db.session.commit()
+    # a limited address gets the message in place of the image (a 429 would not be swapped in by htmx)
     return render_template("auth/_captcha.html", captcha=challenge)
 
 
@@ -45,7 +46,7 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(home_url())
-        challenge = captcha.new_challenge()
+        challenge = fresh_captcha()
         db.session.commit()
         return render_template("auth/login.html", captcha=challenge, form={"role": "unit"},
                                next_url=safe_next(request.args.get("next")))
@@ -63,7 +64,7 @@ def login():
             target = safe_next(form.get("next")) if not result.user.must_change_password else None
             return htmx_redirect(target or home_url(result.user))
         error, field = result.error, result.field
-    challenge = captcha.new_challenge()
+    challenge = fresh_captcha()
     db.session.commit()
     values = typed(form)
     values["role"] = role
@@ -117,7 +118,7 @@ def forgot_password():
             if user is not None and password_reset.may_reset(user, email):
                 password_reset.send_reset_link(user)
             sent = True
-    challenge = captcha.new_challenge()
+    challenge = fresh_captcha()
     db.session.commit()
     return render("auth/forgot_password.html", "auth/_forgot_password_form.html",
                   status=422 if errors else 200, errors=errors, form=form, sent=sent, captcha=challenge)

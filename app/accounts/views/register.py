@@ -5,7 +5,8 @@ from flask_login import current_user
 from app.accounts import captcha, registration
 from app.accounts.registration import RegistrationError
 from app.accounts.views import bp
-from app.accounts.views.helpers import choices, home_url, typed, within_limit
+from app.accounts.sessions import client_ip
+from app.accounts.views.helpers import choices, fresh_captcha, home_url, typed, within_limit
 from app.core import uploads
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render
@@ -34,7 +35,7 @@ def resolve_license(form, files):
     chosen = files.get("license")
     if chosen is not None and chosen.filename:
         try:
-            staged, key = uploads.stage_license(chosen)
+            staged, key = uploads.stage_license(chosen, client_ip() or "-")
             return staged, key, None
         except uploads.UploadError as error:
             return None, "", str(error)
@@ -71,7 +72,7 @@ def register_form():
             # browser, accounts.js) both fields come back empty, and say so rather than "too short".
             for name in ("password", "password2"):
                 errors.setdefault(name, "请重新输入密码（提交未成功时，为安全起见需重新输入）。")
-    challenge = captcha.new_challenge()
+    challenge = fresh_captcha()
     db.session.commit()  # the used captcha, the new one and a staged license survive a failed submit
     return render("auth/register_form.html", "auth/_register_form.html", status=422 if errors else 200,
                   form=values, errors=errors, captcha=challenge, **choices(),
@@ -85,7 +86,7 @@ def upload_license():
         db.session.commit()
         abort(429)
     try:
-        staged, key = uploads.stage_license(request.files.get("license"))
+        staged, key = uploads.stage_license(request.files.get("license"), client_ip() or "-")
     except uploads.UploadError as error:
         db.session.commit()
         return render_template("auth/_license_field.html", **license_context(None, "", str(error))), 422
