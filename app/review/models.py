@@ -141,6 +141,10 @@ class ReviewRound(db.Model):
 
 # ---- rubrics (spec B6) ----------------------------------------------------------------------------
 
+RUBRIC_KIND_ANY = "both"  # 发表评审表: the same table for QC groups and teams
+RUBRIC_KIND_LABELS = {"group": "小组成果", "team": "班组成果", RUBRIC_KIND_ANY: "小组、班组通用"}
+
+
 class Rubric(db.Model):
     """A 评分表 of a year: code (QC-PS, QC-IN, BZ, FB, XC), name, kind and its items; data, not code (spec B6)."""
 
@@ -150,13 +154,22 @@ class Rubric(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(8))  # group / team
+    kind: Mapped[str] = mapped_column(String(8))  # group / team / both
     year: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     items: Mapped[list["RubricItem"]] = relationship(
         back_populates="rubric", cascade="all, delete-orphan", order_by="RubricItem.seq")
+
+    @property
+    def kind_label(self):
+        """小组成果 / 班组成果 / 小组、班组通用."""
+        return RUBRIC_KIND_LABELS.get(self.kind, self.kind)
+
+    def fits(self, kind):
+        """True when a round of this kind (group / team) may use the rubric."""
+        return self.kind in (kind, RUBRIC_KIND_ANY)
 
     @property
     def total_c(self):
