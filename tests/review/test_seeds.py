@@ -25,7 +25,8 @@ def test_load_rubrics_is_idempotent_and_keeps_edits(app):
         assert load_rubrics(2027) == []
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count(Rubric.id))) == 5
-        assert db.session.execute(db.select(Rubric).filter_by(code="QC-PS")).scalar_one().items[0].content == "秘书处修改"
+        kept = db.session.execute(db.select(Rubric).filter_by(code="QC-PS")).scalar_one()
+        assert kept.items[0].content == "秘书处修改"
         xc = db.session.execute(db.select(Rubric).filter_by(code="XC")).scalar_one()
         assert xc.items[1].method == "听取介绍、查看记录、现场验证" and xc.total_c == 10000
         fb = db.session.execute(db.select(Rubric).filter_by(code="FB")).scalar_one()
