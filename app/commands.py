@@ -70,10 +70,18 @@ def register(app):
     """Attach the commands to the app's CLI."""
 
     @app.cli.command("load-reference")
-    def load_reference_command():
-        """Load provinces and industries (所属省份 / 所属行业)."""
+    @click.option("--year", type=int, help="载入评分表的年度（默认当前申报年度）")
+    def load_reference_command(year):
+        """Load provinces and industries (所属省份 / 所属行业) and the year's default rubrics (评分表)."""
+        from app.core.settings import declaration_period
+        from app.review.seeds import load_rubrics
+
         counts = load_reference_data()
         click.echo(f"已载入 {counts['provinces.csv']} 个省份、{counts['industries.csv']} 个行业。")
+        year = year or declaration_period().year
+        added = load_rubrics(year)
+        db.session.commit()
+        click.echo(f"{year}年度评分表：新增 {len(added)} 张" + (f"（{'、'.join(added)}）" if added else "，已有的未作更改") + "。")
 
     @app.cli.command("create-secretariat")
     @click.argument("username")

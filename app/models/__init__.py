@@ -37,4 +37,13 @@ from app.declarations.models import (  # noqa: F401
 )
 from app.filings.models import QcGroupFiling, RegNoCounter, TeamFiling, UnitYearStat  # noqa: F401
 from app.invitations.models import Invitation, InvitationRetiredToken  # noqa: F401
-from app.review.models import Expert, ExpertYear  # noqa: F401
+from app.review.models import (  # noqa: F401
+    Avoidance,
+    Expert,
+    ExpertYear,
+    ReviewGroup,
+    ReviewGroupMember,
+    ReviewRound,
+    Rubric,
+    RubricItem,
+)

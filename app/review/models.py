@@ -1,7 +1,11 @@
-"""成果评审 records. The expert pool (评委库, spec B3); rounds, rubrics, groups, 回避, scores and results follow."""
+"""成果评审 records: the expert pool (评委库, spec B3), review rounds (B2), rubrics as data (B6), 专业组 (B4) and
+回避 (B5). Scores and results follow.
+
+Points are integers of hundredths (`_c` columns): 配分 8.5 → 850.
+"""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -58,3 +62,226 @@ class ExpertYear(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     expert: Mapped[Expert] = relationship()
+
+
+# ---- rounds (spec B2) -----------------------------------------------------------------------------
+
+STAGE_R1 = "R1"
+STAGE_R2 = "R2"
+STAGE_SITE = "XC"
+STAGE_LABELS = {STAGE_R1: "资料评审（初评）", STAGE_R2: "决赛（现场发表）", STAGE_SITE: "现场评审"}
+
+ROUND_PENDING = "pending"
+ROUND_OPEN = "open"
+ROUND_CLOSED = "closed"
+ROUND_LOCKED = "locked"
+ROUND_STATUS_LABELS = {ROUND_PENDING: "未开始", ROUND_OPEN: "进行中", ROUND_CLOSED: "已截止", ROUND_LOCKED: "已锁定"}
+
+
+class ReviewRound(db.Model):
+    """One review round of a year and kind: R1 资料评审（初评）, R2 决赛（现场发表） or 现场评审 (spec B2)."""
+
+    __tablename__ = "review_round"
+    __table_args__ = (UniqueConstraint("year", "kind", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))  # group / team
+    stage: Mapped[str] = mapped_column(String(4))  # R1 / R2 / XC
+    # The rubric of the round; for QC groups in R1 it is the 问题解决型 one and `innovative_rubric` the 创新型 one.
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id", ondelete="RESTRICT"), index=True)
+    innovative_rubric_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rubric.id", ondelete="RESTRICT"), index=True)
+    weight_c: Mapped[int] = mapped_column(default=100)  # weight in the level score ×100 (spec B8.3)
+    starts_at: Mapped[datetime]  # UTC
+    ends_at: Mapped[datetime]  # UTC
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    locked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    rubric: Mapped["Rubric"] = relationship(foreign_keys=[rubric_id])
+    innovative_rubric: Mapped["Rubric | None"] = relationship(foreign_keys=[innovative_rubric_id])
+    groups: Mapped[list["ReviewGroup"]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="ReviewGroup.id")
+
+    @property
+    def stage_label(self):
+        """资料评审（初评） …"""
+        return STAGE_LABELS.get(self.stage, self.stage)
+
+    @property
+    def kind_label(self):
+        """小组成果 / 班组成果."""
+        return EXPERT_KINDS.get(self.kind, self.kind)
+
+    def status(self, now=None):
+        """未开始 / 进行中 / 已截止 from the times, 已锁定 when locked (codes of ROUND_STATUS_LABELS)."""
+        if self.is_locked:
+            return ROUND_LOCKED
+        now = now or utcnow()
+        if now < self.starts_at:
+            return ROUND_PENDING
+        return ROUND_OPEN if now <= self.ends_at else ROUND_CLOSED
+
+    def status_label(self, now=None):
+        """The status in Chinese."""
+        return ROUND_STATUS_LABELS[self.status(now)]
+
+    def has_started(self, now=None):
+        """True from the start time on (or once locked)."""
+        return self.is_locked or (now or utcnow()) >= self.starts_at
+
+    def rubric_for(self, topic_type):
+        """The rubric a declaration of this 课题类型 is scored with."""
+        if topic_type == "创新型" and self.innovative_rubric_id:
+            return self.innovative_rubric
+        return self.rubric
+
+
+# ---- rubrics (spec B6) ----------------------------------------------------------------------------
+
+RUBRIC_KIND_ANY = "both"  # 发表评审表: the same table for QC groups and teams
+RUBRIC_KIND_LABELS = {"group": "小组成果", "team": "班组成果", RUBRIC_KIND_ANY: "小组、班组通用"}
+
+
+class Rubric(db.Model):
+    """A 评分表 of a year: code (QC-PS, QC-IN, BZ, FB, XC), name, kind and its items; data, not code (spec B6)."""
+
+    __tablename__ = "rubric"
+    __table_args__ = (UniqueConstraint("code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))  # group / team / both
+    year: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list["RubricItem"]] = relationship(
+        back_populates="rubric", cascade="all, delete-orphan", order_by="RubricItem.seq")
+
+    @property
+    def kind_label(self):
+        """小组成果 / 班组成果 / 小组、班组通用."""
+        return RUBRIC_KIND_LABELS.get(self.kind, self.kind)
+
+    def fits(self, kind):
+        """True when a round of this kind (group / team) may use the rubric."""
+        return self.kind in (kind, RUBRIC_KIND_ANY)
+
+    @property
+    def total_c(self):
+        """合计 of the 配分 in hundredths."""
+        return sum(item.max_points_c for item in self.items)
+
+
+class RubricItem(db.Model):
+    """One row of a rubric: 序号, 评审项目, 评审方法 (现场评审 only), 评审内容, 配分."""
+
+    __tablename__ = "rubric_item"
+    __table_args__ = (UniqueConstraint("rubric_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    name: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(100), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    max_points_c: Mapped[int]
+
+    rubric: Mapped[Rubric] = relationship(back_populates="items")
+
+
+# ---- 专业组 (spec B4) ------------------------------------------------------------------------------
+
+class ReviewGroup(db.Model):
+    """A 专业组 of a round."""
+
+    __tablename__ = "review_group"
+    __table_args__ = (UniqueConstraint("round_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[ReviewRound] = relationship(back_populates="groups")
+    members: Mapped[list["ReviewGroupMember"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="ReviewGroupMember.id")
+
+    @property
+    def leader(self):
+        """The 组长's membership, or None."""
+        return next((m for m in self.members if m.is_leader), None)
+
+
+class ReviewGroupMember(db.Model):
+    """An expert in a 专业组; one group per expert per round, at most one 组长 per group (the database holds both)."""
+
+    __tablename__ = "review_group_member"
+    __table_args__ = (
+        UniqueConstraint("round_id", "expert_id"),
+        Index("uq_review_group_member_leader", "group_id", unique=True,
+              sqlite_where=text("is_leader"), postgresql_where=text("is_leader")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("review_group.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="RESTRICT"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group: Mapped[ReviewGroup] = relationship(back_populates="members")
+    expert: Mapped[Expert] = relationship()
+
+
+# ---- 回避 (spec B5) --------------------------------------------------------------------------------
+
+AVOID_AUTO_UNIT = "auto_unit"
+AVOID_AUTO_NAME = "auto_name"
+AVOID_MANUAL = "manual"
+AVOID_SELF = "self"
+AVOID_SOURCE_LABELS = {AVOID_AUTO_UNIT: "自动回避（同一申报单位）", AVOID_AUTO_NAME: "自动回避（单位名称）",
+                       AVOID_MANUAL: "手动回避", AVOID_SELF: "申请回避"}
+
+
+class Avoidance(db.Model):
+    """A 回避 record: the expert does not review the declaration in the round (or the whole year when round is null).
+
+    Cancelling keeps the row (cancelled_at / cancelled_by) so 回避管理 shows the history.
+    """
+
+    __tablename__ = "avoidance"
+    __table_args__ = (
+        Index("ix_avoidance_declaration_expert", "declaration_id", "expert_id"),
+        Index("ix_avoidance_year_round", "year", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # auto_unit / auto_name / manual / self
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    expert: Mapped[Expert] = relationship()
+    declaration: Mapped["Declaration"] = relationship()  # noqa: F821
+
+    @property
+    def source_label(self):
+        """自动回避（…） / 手动回避 / 申请回避."""
+        return AVOID_SOURCE_LABELS.get(self.source, self.source)
+
+    @property
+    def is_active(self):
+        """True unless cancelled."""
+        return self.cancelled_at is None

@@ -35,6 +35,11 @@ ACTION_LABELS = {
     "expert.select": "遴选评委（入选）", "expert.decline": "遴选评委（未入选）", "expert.create": "新增评委",
     "expert.update": "修改评委", "expert.enable": "启用评委", "expert.disable": "停用评委",
     "expert.signature": "上传评委签章", "expert.password_link": "发送评委设置密码链接",
+    "review_round.create": "新增评审轮次", "review_round.update": "修改评审轮次",
+    "rubric.copy": "复制评分表", "rubric.update": "修改评分表",
+    "review_group.create": "新增专业组", "review_group.delete": "删除专业组",
+    "review_group.member_add": "专业组加入评委", "review_group.member_remove": "专业组移出评委",
+    "review_group.leader": "设置专业组组长",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),

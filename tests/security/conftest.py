@@ -158,6 +158,8 @@ class World:
                 values[arg] = getattr(self, f"proof_{victim}")
             elif arg == "doc":
                 values[arg] = "statistics"
+            elif arg in ("round_id", "rubric_id", "group_id", "member_id"):
+                values[arg] = self.extra[arg]
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
         return values
@@ -348,8 +350,32 @@ def _declaration_side(session, unit, year, expert_user_id):
     expert = Expert(user_id=expert_user_id, name="评委甲", company="研究院", mobile="13911113333",
                     email="expert@example.com", kinds=["group"])
     session.add_all([declaration, expert])
+    session.flush()
+    review = _review_side(session, year, expert)
     session.commit()
-    return {"declaration_id": declaration.id, "expert_id": expert.id}
+    return {"declaration_id": declaration.id, "expert_id": expert.id, **review}
+
+
+def _review_side(session, year, expert):
+    """The year's rubrics, a round that has not started, and a 专业组 with the expert as 组长 (ids)."""
+    from app.core.clock import utcnow
+    from app.review.models import ReviewGroup, ReviewGroupMember, ReviewRound, Rubric
+    from app.review.seeds import load_rubrics
+
+    load_rubrics(year)
+    rubric = session.execute(_db.select(Rubric).filter_by(code="QC-PS", year=year)).scalar_one()
+    starts = utcnow() + timedelta(days=10)
+    # Several worlds may share a database: one round per year, one group per world.
+    review_round = session.execute(_db.select(ReviewRound).filter_by(year=year, kind="group", stage="R1")) \
+        .scalar_one_or_none() or ReviewRound(year=year, kind="group", stage="R1", rubric=rubric, starts_at=starts,
+                                             ends_at=starts + timedelta(days=10))
+    group = ReviewGroup(round=review_round, name=f"专业组{expert.id}")
+    session.add_all([review_round, group])
+    session.flush()
+    member = ReviewGroupMember(group_id=group.id, round_id=review_round.id, expert_id=expert.id, is_leader=True)
+    session.add(member)
+    session.flush()
+    return {"round_id": review_round.id, "rubric_id": rubric.id, "group_id": group.id, "member_id": member.id}
 
 
 @pytest.fixture

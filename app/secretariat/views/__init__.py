@@ -15,6 +15,7 @@ from app.secretariat.views import (  # noqa: E402,F401
     notices,
     outbox,
     registrations,
+    review,
     settings,
     units,
 )

@@ -122,3 +122,25 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target.parentNode || document); });
 })();
+
+// 评分表 editor: 合计 follows the 配分 inputs as they are typed (the server recomputes it on save).
+(function () {
+  "use strict";
+  function cents(text) {
+    var match = /^\s*(\d{1,3})(?:\.(\d{1,2}))?\s*$/.exec(text || "");
+    if (!match) { return 0; }
+    return parseInt(match[1], 10) * 100 + parseInt(((match[2] || "") + "00").slice(0, 2), 10);
+  }
+  function update(form) {
+    var output = document.querySelector(form.getAttribute("data-rubric-total"));
+    if (!output) { return; }
+    var total = 0;
+    form.querySelectorAll("input[data-points]").forEach(function (input) { total += cents(input.value); });
+    var text = (total / 100).toFixed(2).replace(/\.?0+$/, "");
+    output.textContent = text;
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest ? event.target.closest("form[data-rubric-total]") : null;
+    if (form && event.target.matches("input[data-points]")) { update(form); }
+  });
+})();

@@ -1,0 +1,156 @@
+"""Round means, ranks and levels (spec B8.1, B9), pure and exact.
+
+Scores are Decimals (or ints / strings, never floats); a mean is computed as an exact fraction and rounded once,
+ROUND_HALF_UP to 2 decimals (87.835 → 87.84, where banker's rounding or a float would give 87.83).
+"""
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+CENT = Decimal("0.01")
+
+LEVEL_FIRST = "first"
+LEVEL_SECOND = "second"
+LEVEL_THIRD = "third"
+LEVEL_NONE = "none"
+LEVEL_LABELS = {LEVEL_FIRST: "一等", LEVEL_SECOND: "二等", LEVEL_THIRD: "三等", LEVEL_NONE: "未获奖"}
+DEFAULT_CUTOFFS = ((LEVEL_FIRST, Decimal("85.00")), (LEVEL_SECOND, Decimal("75.00")),
+                   (LEVEL_THIRD, Decimal("60.00")))
+
+
+def to_decimal(value):
+    """A score as Decimal; floats are refused (they would bring binary rounding in)."""
+    if isinstance(value, float):
+        raise TypeError("scores are Decimal, int or str, never float")
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def round_half_up(value):
+    """Round a Decimal or Fraction to 2 decimals, halves away from zero."""
+    if isinstance(value, Fraction):
+        sign = -1 if value < 0 else 1
+        cents = (abs(value) * 100 * 2 + 1) // 2  # floor(|v|·100 + ½)
+        return (Decimal(sign * cents) / 100).quantize(CENT)
+    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """A trimmed mean: None without values; the positions (in the input) of the dropped highest and lowest."""
+
+    mean: Decimal | None
+    valid_count: int
+    used_count: int
+    high_index: int | None = None
+    low_index: int | None = None
+
+
+def trimmed_mean(totals):
+    """B8.1 steps 2–4: with 3 or more totals drop one highest and one lowest, average exactly, round HALF_UP."""
+    values = [to_decimal(v) for v in totals]
+    if not values:
+        return Trimmed(None, 0, 0)
+    high = low = None
+    used = list(range(len(values)))
+    if len(values) >= 3:
+        # One instance each, even when tied: the first highest and the last lowest (distinct even if all are equal).
+        high = max(used, key=lambda i: (values[i], -i))
+        low = min(used, key=lambda i: (values[i], -i))
+        used = [i for i in used if i not in (high, low)]
+    exact = sum((Fraction(values[i]) for i in used), Fraction(0)) / len(used)
+    return Trimmed(round_half_up(exact), len(values), len(used), high, low)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One expert's total in a round, as aggregation sees it."""
+
+    expert_id: int
+    total: Decimal
+    submitted: bool = True
+    avoided: bool = False
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How one sheet entered the mean (round_result_detail of spec B8.1)."""
+
+    expert_id: int
+    total: Decimal
+    is_avoided: bool
+    is_valid: bool
+    is_removed_high: bool = False
+    is_removed_low: bool = False
+
+
+@dataclass(frozen=True)
+class RoundMean:
+    """The round mean of one declaration with its detail per expert."""
+
+    mean: Decimal | None
+    valid_count: int
+    used_count: int
+    details: list = field(default_factory=list)
+
+    @property
+    def label(self):
+        """The mean as shown, or 暂无有效评分."""
+        return "暂无有效评分" if self.mean is None else f"{self.mean:.2f}"
+
+
+def round_mean(sheets):
+    """B8.1: the mean over submitted, non-avoided sheets, recording which totals were dropped."""
+    sheets = list(sheets)
+    valid = [s for s in sheets if s.submitted and not s.avoided]
+    trimmed = trimmed_mean([s.total for s in valid])
+    high = valid[trimmed.high_index].expert_id if trimmed.high_index is not None else None
+    low = valid[trimmed.low_index].expert_id if trimmed.low_index is not None else None
+    details = [Detail(s.expert_id, to_decimal(s.total), s.avoided, s.submitted and not s.avoided,
+                      s.expert_id == high and not s.avoided, s.expert_id == low and not s.avoided)
+               for s in sheets]
+    return RoundMean(trimmed.mean, trimmed.valid_count, trimmed.used_count, details)
+
+
+def shared_ranks(scores):
+    """B9: rank by score descending, equal scores sharing a rank (1, 2, 2, 4); {key: rank}, None for no score."""
+    ordered = sorted((to_decimal(v) for v in scores.values() if v is not None), reverse=True)
+    first_position = {}
+    for position, value in enumerate(ordered, start=1):
+        first_position.setdefault(value, position)
+    return {key: (None if v is None else first_position[to_decimal(v)]) for key, v in scores.items()}
+
+
+def levels_by_cutoffs(scores, cutoffs=DEFAULT_CUTOFFS):
+    """B9: the level of each score by minimum scores (一等 ≥ 85, 二等 ≥ 75, 三等 ≥ 60 by default); {key: level}."""
+    ordered = sorted(((level, to_decimal(minimum)) for level, minimum in cutoffs), key=lambda c: c[1],
+                     reverse=True)
+    result = {}
+    for key, value in scores.items():
+        value = None if value is None else to_decimal(value)
+        result[key] = next((level for level, minimum in ordered if value is not None and value >= minimum),
+                           LEVEL_NONE)
+    return result
+
+
+def levels_by_proportion(scores, percents):
+    """B9 按比例: levels by cumulative shares of the ranking ({level: percent} in order 一等, 二等, 三等).
+
+    A declaration gets the first level whose cumulative quota reaches its shared rank, so equal scores always get
+    the same level (a tie at a boundary is kept together on the better level).
+    """
+    ranks = shared_ranks(scores)
+    scored = sum(1 for r in ranks.values() if r is not None)
+    quotas, cumulative = [], Decimal(0)
+    for level in (LEVEL_FIRST, LEVEL_SECOND, LEVEL_THIRD):
+        cumulative += to_decimal(percents.get(level, 0))
+        quotas.append((level, int(Decimal(scored) * cumulative / 100)))
+    return {key: next((level for level, quota in quotas if rank is not None and rank <= quota), LEVEL_NONE)
+            for key, rank in ranks.items()}
+
+
+def level_counts(levels):
+    """How many declarations each level gets (for the live preview): {level: count} in level order."""
+    counts = dict.fromkeys(LEVEL_LABELS, 0)
+    for level in levels.values():
+        counts[level] += 1
+    return counts

@@ -1,0 +1,71 @@
+"""回避 rules (spec B5), pure: company-name normalisation and the automatic conflicts of an expert and a declaration.
+
+An expert is avoided automatically when he or she was recommended by the declaring unit (同一申报单位), or when the
+normalised 工作单位 equals, contains or is contained in (both at least 3 characters) the normalised 企业名称 (完成单位) or
+申报单位 name. Normalisation as bootdo's `normalizeCompanyName` (B8), plus full-width → half-width and no spaces.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from app.review.models import AVOID_AUTO_NAME, AVOID_AUTO_UNIT
+
+# Tested in this order, each stripped when the name (as left by the previous ones) ends with it, so that
+# "…集团有限公司" loses both 有限公司 and 集团 (spec B5). English suffixes are compared lower-cased.
+SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司", "集团", "公司", "ltd", "co", "inc", "corporation", "corp")
+MIN_CONTAINED = 3
+_SPACES = re.compile(r"\s+")
+_TRAILING = " .,"  # "Co., Ltd." leaves these between English suffixes
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An automatic 回避: its source (auto_unit / auto_name) and the reason shown in 回避管理."""
+
+    source: str
+    reason: str
+
+
+def normalize_company(name):
+    """The comparable form of a company name: half-width, lower-case, no spaces, the legal suffixes stripped."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "")).strip().lower()
+    for suffix in SUFFIXES:
+        text = text.rstrip(_TRAILING)
+        if not text.endswith(suffix) or len(text) == len(suffix):
+            continue
+        before = text[-len(suffix) - 1]
+        if suffix.isascii() and before.isascii() and before.isalpha():
+            continue  # "costco" is not "cost" + "co": an English suffix is a word of its own
+        text = text[: -len(suffix)]
+    return text.rstrip(_TRAILING).replace(" ", "")
+
+
+def same_company(first, second):
+    """True when two company names denote the same company: equal, or one contains the other (both ≥ 3 characters)."""
+    a, b = normalize_company(first), normalize_company(second)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    return len(a) >= MIN_CONTAINED and len(b) >= MIN_CONTAINED and (a in b or b in a)
+
+
+def auto_conflicts(expert_company, expert_unit_id, declaration_unit_id, enterprise_name, unit_name):
+    """The automatic 回避 of one expert for one declaration: a list of Conflict, empty when there is none."""
+    found = []
+    if expert_unit_id is not None and expert_unit_id == declaration_unit_id:
+        found.append(Conflict(AVOID_AUTO_UNIT, f"同一申报单位：评委由{unit_name}推荐"))
+    if same_company(expert_company, enterprise_name) or same_company(expert_company, unit_name):
+        found.append(Conflict(AVOID_AUTO_NAME, f"单位重叠：完成单位[{enterprise_name}]、申报单位[{unit_name}]"
+                                               f"，评委工作单位[{expert_company}]"))
+    return found
+
+
+def name_warning(expert_name, main_contributors, leader):
+    """A warning (not a 回避) when the expert's name is a 主要完成人 or the 小组长/班组长 of the declaration."""
+    name = _SPACES.sub("", unicodedata.normalize("NFKC", expert_name or ""))
+    people = [_SPACES.sub("", unicodedata.normalize("NFKC", p or ""))
+              for p in [*(main_contributors or ()), leader]]
+    if name and name in people:
+        return f"评委{expert_name}与该成果的主要完成人或组长同名，请核实是否需要回避。"
+    return ""
