@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from app.core.validators import (
+    CONTROL_RE,
+    ascii_int,
+    control_char_error,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -26,10 +29,9 @@ MAX_CONTRIBUTORS = {KIND_GROUP: 10, KIND_TEAM: 15}
 MAX_NAME_CHARS = 20
 MAX_MONEY_C = 99_999_999_99
 MAX_COUNT = 10_000_000
-# U+0001–U+001F except tab, LF and CR, and DEL: invisible, and they break the printed form and the xlsx export
-CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PEOPLE_SPLIT_RE = re.compile(r"[，、,;；\s]+")
-NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+# ASCII digits (full-width ones are NFKC-normalized first), bounded: Decimal's quantize fails past 28 digits
+NUMBER_RE = re.compile(r"^[0-9]{1,15}(?:\.[0-9]{1,12})?$")
 
 SECTIONS = ("基本信息", "成果信息", "主要完成人", "简介")
 
@@ -177,9 +179,9 @@ def _multiline(text, spec):
 
 def _integer(text, spec, low, high, unit=""):
     digits = normalize_text(text).replace(",", "").removesuffix(unit).strip()
-    if not digits.isdigit():
+    number = ascii_int(digits, max_digits=12)  # not isdigit(): "²" and "፩" pass it and int() refuses them
+    if number is None:
         raise FieldProblem(f"{spec.label}应为整数。")
-    number = int(digits)
     if not low <= number <= high:
         raise FieldProblem(f"{spec.label}应在{low}至{high}之间。")
     return number
@@ -242,8 +244,8 @@ def clean_value(kind, spec, raw):
     if spec.type == "pledge":
         return _checked(raw or "", spec)
     text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-    if CONTROL_RE.search(text):
-        raise FieldProblem(f"{spec.label}含有不可见的控制字符，请删除后重新输入。")
+    if CONTROL_RE.search(text):  # invisible; they break the printed form and the xlsx export
+        raise FieldProblem(control_char_error(text, spec.label))
     if spec.type == "people":
         names = _people(text, spec, kind)
         return names or None

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-AMOUNT_RE = re.compile(r"^\d{1,12}(?:\.\d{0,2})?$")
+AMOUNT_RE = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{0,2})?$")
 CENT = Decimal("0.01")
 NO_RATE = "—"
 

@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from app.core.clock import china_today
-from app.core.validators import TEAM_NAME_SUFFIXES
+from app.core.validators import CONTROL_RE, TEAM_NAME_SUFFIXES
 from app.filings.fields import (
     EMAIL_RE,
     FULLWIDTH_ALNUM,
@@ -76,9 +76,35 @@ def fast_column(spec, values):
     if distinct is not None and len(distinct) * 4 < len(values) and not any(
             v.__class__ is bool for v in distinct):
         keys = list(distinct)
-        table = dict(zip(keys, _fast_column(spec, keys)))
+        table = dict(zip(keys, _checked_column(spec, keys)))
         return list(map(table.__getitem__, values))
-    return _fast_column(spec, values)
+    return _checked_column(spec, values)
+
+
+# the kinds whose fast path can accept a text holding a control character; the others accept only
+# numbers, dates, digits or an exact choice there
+_CONTROL_KINDS = ("text", "name", "team_name", "email")
+
+
+def _checked_column(spec, values):
+    """_fast_column, with every text holding a control character (_x0001_ in the file) made SLOW: the full
+    cleaner refuses it with a message naming the field (and the importer adds the row)."""
+    cleaned = _fast_column(spec, values)
+    if spec.type in _CONTROL_KINDS and _has_control(values):
+        for i, value in enumerate(values):
+            if value.__class__ is str and CONTROL_RE.search(value):
+                cleaned[i] = SLOW
+    return cleaned
+
+
+def _has_control(values):
+    """True when a text of the column may hold a control character: one C-level scan of the joined texts
+    (isprintable() is the faster scan and is true only when there is none)."""
+    try:
+        joined = " ".join(values)
+    except TypeError:  # numbers or empty cells among the values
+        joined = " ".join([v for v in values if v.__class__ is str])
+    return not joined.isprintable() and CONTROL_RE.search(joined) is not None
 
 
 def _joined(values):
