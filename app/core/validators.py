@@ -48,6 +48,13 @@ def ascii_int(value, max_digits=9):
     return int(value)
 
 
+def has_digit_lookalike(value):
+    """True when text holds a digit that is no decimal digit (² ① ፩): NFKC would turn ² and ① into 2 and 1,
+    so a number field checks the typed text with this before normalizing it (full-width ７ is decimal)."""
+    return value.__class__ is str and not value.isdecimal() and any(
+        ch.isdigit() and not ch.isdecimal() for ch in value)
+
+
 def normalize_text(value):
     """For identifiers and search boxes only (never a stored name): NFKC (full-width letters, digits and
     punctuation to half-width) and surrounding spaces stripped."""

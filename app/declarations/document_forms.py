@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.validators import (
     ascii_int,
     control_char_error,
+    has_digit_lookalike,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -67,7 +68,7 @@ def clean_count(value):
     if not text:
         return None
     number = ascii_int(text, max_digits=12)  # "²" and "፩" are no numbers here; 5,000 digits no 500
-    if number is None or number > MAX_COUNT:
+    if number is None or number > MAX_COUNT or has_digit_lookalike(value):
         raise Problem("请输入0或正整数。")
     return number
 

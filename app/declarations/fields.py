@@ -13,6 +13,7 @@ from app.core.validators import (
     CONTROL_RE,
     ascii_int,
     control_char_error,
+    has_digit_lookalike,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -180,7 +181,7 @@ def _multiline(text, spec):
 def _integer(text, spec, low, high, unit=""):
     digits = normalize_text(text).replace(",", "").removesuffix(unit).strip()
     number = ascii_int(digits, max_digits=12)  # not isdigit(): "²" and "፩" pass it and int() refuses them
-    if number is None:
+    if number is None or has_digit_lookalike(text):
         raise FieldProblem(f"{spec.label}应为整数。")
     if not low <= number <= high:
         raise FieldProblem(f"{spec.label}应在{low}至{high}之间。")
@@ -191,7 +192,7 @@ def _hundredths(text, spec, high_c):
     number = normalize_text(text).replace(",", "").replace(" ", "").removesuffix("万元").removesuffix("%").strip()
     if number.startswith("-"):
         raise FieldProblem(f"{spec.label}不能为负数。")
-    if not NUMBER_RE.match(number):
+    if not NUMBER_RE.match(number) or has_digit_lookalike(text):
         raise FieldProblem(f"{spec.label}应为数字，例如12.5。")
     try:
         value = Decimal(number)

@@ -12,6 +12,7 @@ from app.core.clock import china_today
 from app.core.validators import (
     ascii_int,
     control_char_error,
+    has_digit_lookalike,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -167,6 +168,8 @@ def _clean_int(value, spec):
             raise FieldProblem(f"{spec.label}应为整数，例如{spec.example}。")
         number = int(value)
     else:
+        if has_digit_lookalike(value):
+            raise FieldProblem(f"{spec.label}应为整数，例如{spec.example}。")
         text = _as_text(value).removesuffix("人").strip()
         if text.endswith(".0"):
             text = text[:-2]

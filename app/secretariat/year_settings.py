@@ -16,7 +16,7 @@ from app.core.settings import (
     set_open_declaration_year,
     set_open_filing_year,
 )
-from app.core.validators import ascii_int, clean_text, control_char_error, normalize_text
+from app.core.validators import ascii_int, clean_text, control_char_error, has_digit_lookalike, normalize_text
 
 DATE_FIELDS = ("filing_deadline", "declaration_start", "declaration_end", "earliest_completion")
 # (name, label, lowest, highest, default when left empty)
@@ -70,9 +70,9 @@ def _parse_date(text):
         return None
 
 
-def _parse_year(values, name, errors, cleaned):
+def _parse_year(values, name, errors, cleaned, typed):
     number = ascii_int(values[name])  # not isdigit(): "፩" passes it and int() refuses it
-    if number is None or not 2000 <= number <= 2100:
+    if number is None or has_digit_lookalike(typed) or not 2000 <= number <= 2100:
         errors[name] = f"{LABELS[name]}应为2000至2100之间的四位年份。"
     else:
         cleaned[name] = number
@@ -86,8 +86,8 @@ def parse(form_data):
     values["set_filing_year"] = "1" if form_data.get("set_filing_year") else ""
     errors = {}
     cleaned = {"set_filing_year": bool(values["set_filing_year"])}
-    _parse_year(values, "year", errors, cleaned)
-    _parse_year(values, "declaration_year", errors, cleaned)
+    _parse_year(values, "year", errors, cleaned, form_data.get("year"))
+    _parse_year(values, "declaration_year", errors, cleaned, form_data.get("declaration_year"))
     if len(values["theme"]) > 200:
         errors["theme"] = "年度活动主题不能超过200字。"
     elif control_char_error(values["theme"], LABELS["theme"]):
@@ -107,7 +107,7 @@ def parse(form_data):
         number = ascii_int(text)
         if not text:
             cleaned[name] = default
-        elif number is None or not low <= number <= high:
+        elif number is None or has_digit_lookalike(form_data.get(name)) or not low <= number <= high:
             errors[name] = f"{label}应为{low}至{high}之间的整数。"
         else:
             cleaned[name] = number
