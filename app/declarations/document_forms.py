@@ -120,8 +120,9 @@ class CleaningForm(FlaskForm):
         for name, cleaner in self.cleaners.items():
             field = getattr(self, name)
             try:
-                if control_char_error(field.data, field.label.text):
-                    raise Problem(control_char_error(field.data, field.label.text))
+                label = field.label.text.replace(" ", "").rstrip("：:")  # "联 系 人：" → 联系人
+                if control_char_error(field.data, label):
+                    raise Problem(control_char_error(field.data, label))
                 self.cleaned[name] = cleaner(field.data)
             except Problem as problem:
                 field.errors = list(field.errors) + [str(problem)]

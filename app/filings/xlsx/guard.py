@@ -8,7 +8,6 @@ declarations, and worksheet parts are scanned for their used range (<dimension>)
 import io
 import re
 
-from app.core.validators import ascii_int
 from app.core.zipguard import CHUNK, OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, inflate_entry, open_archive
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -174,8 +173,7 @@ def _strict_scan(archive, info, scanner):
     def start(name, attrs):
         if name == row_name:
             ref = attrs.get("r")
-            number = ascii_int(ref or "", max_digits=12)  # not isdigit(): r="²" passes it, int() refuses it
-            state["row"] = state["row"] + 1 if number is None else number
+            state["row"] = int(ref) if ref and ref.isdigit() else state["row"] + 1
             state["col"] = 0
             state["rows"] += 1
             if state["rows"] > scanner.row_limit:
