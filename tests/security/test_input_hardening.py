@@ -15,7 +15,7 @@ from app.core.settings import filing_period
 from app.filings.xlsx.export import SafeRowWriter
 from app.filings.xlsx.template import build_template
 from app.invitations import services as invite_service
-from app.models import Invitation, QcGroupFiling, Unit, YearSetting
+from app.models import Invitation, Notice, QcGroupFiling, Unit, User, YearSetting
 from tests.accounts.conftest import make_png, registration_data, staged_key, upload_license
 from tests.security.conftest import backend_of
 
@@ -238,6 +238,20 @@ def test_the_year_settings_theme_refuses_control_characters(app, admin_client):
     with app.app_context():
         setting = db.session.get(YearSetting, 2024)
         assert setting is None or setting.theme != data["theme"]
+
+
+def test_the_secretariat_forms_refuse_control_characters(app, admin_client):
+    notice = admin_client.post("/admin/notices/new", headers=HX, content_type="multipart/form-data",
+                               data={"title": "关于\x01申报的通知", "body": "正文\x1b[2J", "is_published": "1"})
+    assert notice.status_code == 422
+    assert f"标题{CONTROL_MESSAGE}" in notice.text and f"正文{CONTROL_MESSAGE}" in notice.text
+    account = admin_client.post("/admin/accounts", headers=HX, data={
+        "role": "secretariat", "username": "pan2024", "display_name": "潘\x08蕊", "email": "pan@example.com",
+        "password": "abc12345", "password_confirm": "abc12345"})
+    assert account.status_code == 422 and f"姓名{CONTROL_MESSAGE}" in account.text
+    assert _count(app, Notice) == 0
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "pan2024")) is None
 
 
 # ---- item 1: the writers survive rows stored before the check -------------------------------------
