@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.core.settings import filing_period
+from app.filings.fields import FieldProblem, fields_for
+from app.filings.xlsx.columns import SLOW, fast_column, slow_value
 from app.filings.xlsx.export import SafeRowWriter
 from app.filings.xlsx.template import build_template
 from app.invitations import services as invite_service
@@ -181,6 +183,27 @@ def test_the_import_names_row_and_column_of_a_control_character(app, unit_client
     if rows > 5:
         assert "第 71 行 「课题名称」" in text and "第 71 行 「小组长」" in text
     assert _count(app) == 0
+
+
+TEXT_SPECS = [spec for kind in ("group", "team") for spec in fields_for(kind)
+              if spec.type in ("name", "team_name", "text", "email")]
+
+
+@pytest.mark.parametrize("ch", ["\x00", "\x01", "\x1f", "\x7f"])
+@pytest.mark.parametrize("spec", TEXT_SPECS, ids=lambda spec: spec.name)
+@pytest.mark.parametrize("shape", ["plain", "full-width elsewhere", "empty cells", "few rows"])
+def test_every_fast_path_sends_a_control_character_to_the_full_cleaner(spec, ch, shape):
+    good = "qc@example.com" if spec.type == "email" else ("运行一班" if spec.type == "team_name" else "攻关小组")
+    values = [good] * (10 if shape == "few rows" else 100)
+    if shape == "full-width elsewhere":
+        values[1] = "ＱＣ" + good
+    elif shape == "empty cells":
+        values[2] = None
+    values[5] = good.replace("@", f"{ch}@") if spec.type == "email" else good[:2] + ch + good[2:]
+    cleaned = fast_column(spec, values)
+    assert cleaned[5] is SLOW and cleaned[0] == good
+    with pytest.raises(FieldProblem, match=f"{spec.label}{CONTROL_MESSAGE}"):
+        slow_value(spec, values[5])
 
 
 def test_a_nul_in_an_imported_cell_is_a_message_on_every_backend(app, unit_client):
