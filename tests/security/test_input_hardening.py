@@ -299,6 +299,7 @@ def test_the_unit_summary_xlsx_survives_control_characters_stored_before(app, ma
     auth.login(client, unit.user)
     response = client.get("/groups/summary.xlsx")
     assert response.status_code == 200
+    assert "%E6%B5%8B%E8%AF%95%E5%8C%96%E5%B7%A5" in response.headers["Content-Disposition"]  # 测试化工
     cells = _workbook_cells(response.data)
     assert "甲乙QC小组" in cells and "燕山石化" in cells
     assert any(isinstance(v, str) and "测试化工" in v for v in cells)

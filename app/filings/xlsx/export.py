@@ -28,7 +28,7 @@ FETCH_BATCH = 2000
 
 def export_filename(kind, unit, year):
     """2027年小组备案汇总表-<单位名称>.xlsx."""
-    safe = "".join(ch for ch in unit.name if ch not in '\\/:*?"<>|\r\n\t')
+    safe = "".join(ch for ch in _strip_control("", unit.name) if ch not in '\\/:*?"<>|\r\n\t')
     return f"{year}年{KIND_LABELS[kind]}备案汇总表-{safe}.xlsx"
 
 
