@@ -19,6 +19,7 @@ from app.core.models import Industry, Province
 from app.core.validators import (
     USERNAME_RE,
     clean_text,
+    control_char_errors,
     credit_code_error,
     mobile_error,
     name_key,
@@ -155,6 +156,7 @@ def clean_contact(form, errors):
         errors["industry_code"] = "请选择所属行业。"
     if email_error(values["email"]):
         errors["email"] = email_error(values["email"])
+    errors.update(control_char_errors(form, {name: FIELD_LABELS[name] for name in CONTACT_FIELDS}))
     return values
 
 
@@ -182,6 +184,8 @@ def clean_registration(form):
         errors["password2"] = "请再次输入密码。"
     elif values["password"] != form.get("password2"):
         errors["password2"] = "两次输入的密码不一致，请再次输入密码。"
+    errors.update(control_char_errors(form, {"name": FIELD_LABELS["name"], "username": "登录账号",
+                                             "credit_code": FIELD_LABELS["credit_code"]}))
     values.update(clean_contact(form, errors))
     return values, errors
 

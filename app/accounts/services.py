@@ -27,6 +27,7 @@ from app.core.extensions import db
 from app.core.models import RateLimitBucket
 from app.core.validators import (
     clean_text,
+    control_char_errors,
     credit_code_error,
     normalize_credit_code,
     normalize_name,
@@ -180,6 +181,8 @@ def update_profile(unit, user, form, license_file=None):
             message = registration.CODE_TAKEN
         if message:
             errors["credit_code"] = message
+    errors.update(control_char_errors(form, {"name": registration.FIELD_LABELS["name"],
+                                             "credit_code": registration.FIELD_LABELS["credit_code"]}))
     password_fields = (form.get("old_password"), form.get("new_password"), form.get("new_password2"))
     if any(password_fields):
         for key, message in change_password_errors(user, *password_fields).items():

@@ -1,8 +1,8 @@
 """Error pages in Chinese: a full page, or a small fragment for htmx requests."""
-from flask import abort, g, render_template, request
+from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from app.core.extensions import db
 from app.core.htmx import is_htmx
@@ -40,7 +40,10 @@ def register(app):
                 "application/x-www-form-urlencoded", "multipart/form-data"):
             values += list(request.form.values())
         if any("\x00" in value for value in values):
-            abort(400)
+            # the other control characters get a message beside their field (app.core.validators.CONTROL_RE)
+            error = BadRequest()
+            error.zh_message = "提交的内容含有不可见的控制字符（NUL），请删除后重新输入。"
+            raise error
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)

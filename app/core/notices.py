@@ -12,7 +12,7 @@ from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.models import Notice, NoticeAttachment, StoredFile
 from app.core.pagination import paginate
-from app.core.validators import clean_text
+from app.core.validators import clean_text, control_char_errors
 
 PURPOSE = "notice"
 ALLOWED_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".zip", ".rar", ".7z",
@@ -88,6 +88,7 @@ def parse(form_data, files):
         errors["title"] = "标题不能超过200字。"
     if len(values["body"]) > 20000:
         errors["body"] = "正文不能超过20000字。"
+    errors.update(control_char_errors(values, {"title": "标题", "body": "正文"}))
     uploads = [f for f in files.getlist("attachments") if f and f.filename]
     if len(uploads) > MAX_FILES_PER_REQUEST:
         errors["attachments"] = f"一次最多上传{MAX_FILES_PER_REQUEST}个附件。"

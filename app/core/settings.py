@@ -37,7 +37,7 @@ def default_deadline(year):
 def open_filing_year(today=None):
     """The year being filed: the secretariat's choice, else next calendar year."""
     row = db.session.get(SiteSetting, OPEN_FILING_YEAR_KEY)
-    if row and row.value.isdigit():
+    if row and row.value.isdecimal() and row.value.isascii():
         return int(row.value)
     return (today or china_today()).year + 1
 

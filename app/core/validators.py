@@ -12,6 +12,47 @@ TEAM_NAME_SUFFIXES = ("班", "组", "工段", "室")
 
 
 INNER_SPACE_RE = re.compile(r"\s{2,}|[^\S \u3000]")
+# C0 control characters other than tab, LF and CR, DEL, and U+FFFE/U+FFFF: invisible, not allowed in the
+# XML of an xlsx (openpyxl raises IllegalCharacterError, or writes a file Excel refuses), NUL refused by
+# PostgreSQL. They come from pastes out of other systems and from _x0001_ escapes in a spreadsheet.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+ASCII_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def control_char_error(value, label):
+    """None unless value (text) holds a control character; else a Chinese message naming the field."""
+    if value.__class__ is str and CONTROL_RE.search(value):
+        return f"{label}含有不可见的控制字符（常见于从其他系统复制的内容），请删除后重新输入。"
+    return None
+
+
+def control_char_errors(values, labels):
+    """{field: message} for the fields of `values` (name → typed text) that hold a control character;
+    `labels` maps each field to check to its Chinese label."""
+    errors = {}
+    for name, label in labels.items():
+        message = control_char_error(values.get(name), label)
+        if message:
+            errors[name] = message
+    return errors
+
+
+def ascii_int(value, max_digits=9):
+    """The int of text made of ASCII digits 0-9 only (at most max_digits), else None.
+
+    str.isdigit() is also true for ² and ፩, which int() refuses (a 500), and int() takes ١٢ (Arabic-Indic);
+    a number typed by a user is read only from 0-9 (callers NFKC-normalize first to accept １２).
+    """
+    if value.__class__ is not str or len(value) > max_digits or not ASCII_DIGITS_RE.fullmatch(value):
+        return None
+    return int(value)
+
+
+def has_digit_lookalike(value):
+    """True when text holds a digit that is no decimal digit (² ① ፩): NFKC would turn ² and ① into 2 and 1,
+    so a number field checks the typed text with this before normalizing it (full-width ７ is decimal)."""
+    return value.__class__ is str and not value.isdecimal() and any(
+        ch.isdigit() and not ch.isdecimal() for ch in value)
 
 
 def normalize_text(value):

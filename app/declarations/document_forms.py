@@ -12,6 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.validators import (
+    ascii_int,
+    control_char_error,
+    has_digit_lookalike,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -64,9 +67,10 @@ def clean_count(value):
     text = unicodedata.normalize("NFKC", value or "").replace(",", "").strip()
     if not text:
         return None
-    if not text.isdecimal() or int(text) > MAX_COUNT:
+    number = ascii_int(text, max_digits=12)  # "²" and "፩" are no numbers here; 5,000 digits no 500
+    if number is None or number > MAX_COUNT or has_digit_lookalike(value):
         raise Problem("请输入0或正整数。")
-    return int(text)
+    return number
 
 
 def clean_money(value):
@@ -116,6 +120,9 @@ class CleaningForm(FlaskForm):
         for name, cleaner in self.cleaners.items():
             field = getattr(self, name)
             try:
+                label = field.label.text.replace(" ", "").rstrip("：:")  # "联 系 人：" → 联系人
+                if control_char_error(field.data, label):
+                    raise Problem(control_char_error(field.data, label))
                 self.cleaned[name] = cleaner(field.data)
             except Problem as problem:
                 field.errors = list(field.errors) + [str(problem)]

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from app.core.validators import (
+    CONTROL_RE,
+    ascii_int,
+    control_char_error,
+    has_digit_lookalike,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -26,10 +30,9 @@ MAX_CONTRIBUTORS = {KIND_GROUP: 10, KIND_TEAM: 15}
 MAX_NAME_CHARS = 20
 MAX_MONEY_C = 99_999_999_99
 MAX_COUNT = 10_000_000
-# U+0001–U+001F except tab, LF and CR, and DEL: invisible, and they break the printed form and the xlsx export
-CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PEOPLE_SPLIT_RE = re.compile(r"[，、,;；\s]+")
-NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+# ASCII digits (full-width ones are NFKC-normalized first), bounded: Decimal's quantize fails past 28 digits
+NUMBER_RE = re.compile(r"^[0-9]{1,15}(?:\.[0-9]{1,12})?$")
 
 SECTIONS = ("基本信息", "成果信息", "主要完成人", "简介")
 
@@ -177,9 +180,9 @@ def _multiline(text, spec):
 
 def _integer(text, spec, low, high, unit=""):
     digits = normalize_text(text).replace(",", "").removesuffix(unit).strip()
-    if not digits.isdigit():
+    number = ascii_int(digits, max_digits=12)  # not isdigit(): "²" and "፩" pass it and int() refuses them
+    if number is None or has_digit_lookalike(text):
         raise FieldProblem(f"{spec.label}应为整数。")
-    number = int(digits)
     if not low <= number <= high:
         raise FieldProblem(f"{spec.label}应在{low}至{high}之间。")
     return number
@@ -189,7 +192,7 @@ def _hundredths(text, spec, high_c):
     number = normalize_text(text).replace(",", "").replace(" ", "").removesuffix("万元").removesuffix("%").strip()
     if number.startswith("-"):
         raise FieldProblem(f"{spec.label}不能为负数。")
-    if not NUMBER_RE.match(number):
+    if not NUMBER_RE.match(number) or has_digit_lookalike(text):
         raise FieldProblem(f"{spec.label}应为数字，例如12.5。")
     try:
         value = Decimal(number)
@@ -242,8 +245,8 @@ def clean_value(kind, spec, raw):
     if spec.type == "pledge":
         return _checked(raw or "", spec)
     text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-    if CONTROL_RE.search(text):
-        raise FieldProblem(f"{spec.label}含有不可见的控制字符，请删除后重新输入。")
+    if CONTROL_RE.search(text):  # invisible; they break the printed form and the xlsx export
+        raise FieldProblem(control_char_error(text, spec.label))
     if spec.type == "people":
         names = _people(text, spec, kind)
         return names or None

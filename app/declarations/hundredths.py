@@ -7,7 +7,9 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-AMOUNT_RE = re.compile(r"^\d{1,12}(?:\.\d{0,2})?$")
+from app.core.validators import has_digit_lookalike
+
+AMOUNT_RE = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{0,2})?$")
 CENT = Decimal("0.01")
 NO_RATE = "—"
 
@@ -21,7 +23,7 @@ def parse_hundredths(text, maximum=9_999_999_999):
     value = unicodedata.normalize("NFKC", str(text or "")).replace(",", "").replace(" ", "").strip()
     if not value:
         return None
-    if not AMOUNT_RE.match(value):
+    if not AMOUNT_RE.match(value) or has_digit_lookalike(text):  # NFKC made ² a 2
         raise AmountError(value)
     hundredths = int(Decimal(value) * 100)
     if hundredths > maximum:

@@ -10,6 +10,9 @@ from datetime import date, datetime, timedelta
 
 from app.core.clock import china_today
 from app.core.validators import (
+    ascii_int,
+    control_char_error,
+    has_digit_lookalike,
     landline_error,
     mobile_error,
     normalize_landline,
@@ -165,12 +168,14 @@ def _clean_int(value, spec):
             raise FieldProblem(f"{spec.label}应为整数，例如{spec.example}。")
         number = int(value)
     else:
+        if has_digit_lookalike(value):
+            raise FieldProblem(f"{spec.label}应为整数，例如{spec.example}。")
         text = _as_text(value).removesuffix("人").strip()
         if text.endswith(".0"):
             text = text[:-2]
-        if not text.isdigit():
+        number = ascii_int(text)  # not isdigit(): "²" and "፩" pass it and int() refuses them
+        if number is None:
             raise FieldProblem(f"{spec.label}应为整数，例如{spec.example}。")
-        number = int(text)
     if not 1 <= number <= MAX_MEMBERS:
         raise FieldProblem(f"{spec.label}应在1至{MAX_MEMBERS}之间。")
     return number
@@ -277,6 +282,8 @@ def clean_value(spec, value):
         if spec.required:
             raise FieldProblem(f"请填写{spec.label}。")
         return None
+    if value.__class__ is str and control_char_error(value, spec.label):
+        raise FieldProblem(control_char_error(value, spec.label))
     cleaned = CLEANERS[spec.type](value, spec)
     if cleaned == "" or cleaned is None:
         if spec.required:

@@ -16,6 +16,7 @@ from app.core import audit
 from app.core.extensions import db
 from app.core.tokens import hash_token, hmac_token
 from app.core.validators import (
+    control_char_errors,
     landline_error,
     mobile_error,
     name_key,
@@ -124,6 +125,9 @@ def resolve_link(kind, token, period):
 
 # ---- adding -------------------------------------------------------------------------------------
 
+INVITATION_LABELS = {"enterprise_name": "被邀企业名称", "contact": "联系人", "email": "邮箱", "phone": "联系电话"}
+
+
 def clean_invitation_data(data):
     """Normalize and check the four inputs; return (values, field_errors)."""
     values = {
@@ -154,6 +158,7 @@ def clean_invitation_data(data):
         values["phone"] = normalize_landline(phone)
     else:
         errors["phone"] = "联系电话应为11位手机号码或区号-座机号码，例如13912345678或010-84885418。"
+    errors.update(control_char_errors(data, INVITATION_LABELS))
     return values, errors
 
 

@@ -11,7 +11,7 @@ from app.accounts.sessions import end_all_sessions
 from app.core import audit
 from app.core.extensions import db
 from app.core.pagination import paginate
-from app.core.validators import USERNAME_RE, normalize_name, normalize_text
+from app.core.validators import USERNAME_RE, control_char_error, normalize_name, normalize_text
 
 ROLES = (ROLE_SECRETARIAT, ROLE_EXPERT)  # the accounts this page manages (units register themselves)
 # a generated first password: no 0/O, 1/l/I, so it can be read out over the phone
@@ -78,6 +78,8 @@ def parse(form_data):
         errors["display_name"] = "请填写姓名。"
     elif len(values["display_name"]) > 50:
         errors["display_name"] = "姓名不能超过50字。"
+    elif control_char_error(values["display_name"], "姓名"):
+        errors["display_name"] = control_char_error(values["display_name"], "姓名")
     if values["email"] and ("@" not in values["email"] or len(values["email"]) > 254):
         errors["email"] = "E-mail格式不正确。"
     generated = not password and not confirm

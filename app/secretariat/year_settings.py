@@ -16,7 +16,7 @@ from app.core.settings import (
     set_open_declaration_year,
     set_open_filing_year,
 )
-from app.core.validators import clean_text, normalize_text
+from app.core.validators import ascii_int, clean_text, control_char_error, has_digit_lookalike, normalize_text
 
 DATE_FIELDS = ("filing_deadline", "declaration_start", "declaration_end", "earliest_completion")
 # (name, label, lowest, highest, default when left empty)
@@ -70,12 +70,12 @@ def _parse_date(text):
         return None
 
 
-def _parse_year(values, name, errors, cleaned):
-    text = values[name]
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+def _parse_year(values, name, errors, cleaned, typed):
+    number = ascii_int(values[name])  # not isdigit(): "፩" passes it and int() refuses it
+    if number is None or has_digit_lookalike(typed) or not 2000 <= number <= 2100:
         errors[name] = f"{LABELS[name]}应为2000至2100之间的四位年份。"
     else:
-        cleaned[name] = int(text)
+        cleaned[name] = number
 
 
 def parse(form_data):
@@ -86,10 +86,12 @@ def parse(form_data):
     values["set_filing_year"] = "1" if form_data.get("set_filing_year") else ""
     errors = {}
     cleaned = {"set_filing_year": bool(values["set_filing_year"])}
-    _parse_year(values, "year", errors, cleaned)
-    _parse_year(values, "declaration_year", errors, cleaned)
+    _parse_year(values, "year", errors, cleaned, form_data.get("year"))
+    _parse_year(values, "declaration_year", errors, cleaned, form_data.get("declaration_year"))
     if len(values["theme"]) > 200:
         errors["theme"] = "年度活动主题不能超过200字。"
+    elif control_char_error(values["theme"], LABELS["theme"]):
+        errors["theme"] = control_char_error(values["theme"], LABELS["theme"])
     cleaned["theme"] = values["theme"]
     for name in DATE_FIELDS:
         if not values[name]:
@@ -102,12 +104,13 @@ def parse(form_data):
             cleaned[name] = parsed
     for name, label, low, high, default in NUMBER_FIELDS:
         text = values[name]
+        number = ascii_int(text)
         if not text:
             cleaned[name] = default
-        elif not text.isdigit() or not low <= int(text) <= high:
+        elif number is None or has_digit_lookalike(form_data.get(name)) or not low <= number <= high:
             errors[name] = f"{label}应为{low}至{high}之间的整数。"
         else:
-            cleaned[name] = int(text)
+            cleaned[name] = number
     start, end = cleaned.get("declaration_start"), cleaned.get("declaration_end")
     if start and end and end < start:
         errors["declaration_end"] = "申报截止日期不能早于申报开始日期。"

@@ -65,6 +65,10 @@ def test_numbers_names_and_hundredths_are_stored_exactly(unit_client, app, group
     ("economic_benefit", "100000000", "经济效益（万元）不能大于99999999.99。"),
     ("economic_benefit", "一百", "经济效益（万元）应为数字"),
     ("member_count", "0", "小组人数应在1至999之间。"),
+    ("member_count", "፩", "小组人数应为整数。"),  # isdigit() but no number for int(): was a 500
+    ("member_count", "²", "小组人数应为整数。"),  # NFKC would make it 2
+    ("economic_benefit", "²", "经济效益（万元）应为数字"),
+    ("economic_benefit", "9" * 40, "经济效益（万元）应为数字"),  # Decimal's quantize failed: was a 500
     ("mobile", "1234", "请输入11位手机号码"),
     ("postcode", "10072", "邮编应为6位数字。"),
     ("completed_on", "2023-04-30", "成果完成日期应在2023年5月1日以后（通知要求2023年5月1日以后完成的成果）。"),

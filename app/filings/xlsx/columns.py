@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from app.core.clock import china_today
-from app.core.validators import TEAM_NAME_SUFFIXES
+from app.core.validators import CONTROL_RE, TEAM_NAME_SUFFIXES
 from app.filings.fields import (
     EMAIL_RE,
     FULLWIDTH_ALNUM,
@@ -33,10 +33,17 @@ class _Slow:
 
 SLOW = _Slow()
 _fullwidth = FULLWIDTH_ALNUM_RE.search
-# EMAIL_RE applied to each line of the column's values joined by line breaks
-_EMAIL_LINE_RE = re.compile(EMAIL_RE.pattern, re.MULTILINE)
+_control = CONTROL_RE.search
+# a full-width letter/digit or a control character other than NUL (_x0001_ in the file, refused by the full
+# cleaner): one scan of a column joined by NUL looks for both (NUL itself is counted)
+_unusual = re.compile(FULLWIDTH_ALNUM_RE.pattern[:-1] + CONTROL_RE.pattern[1:-1].replace("\x00", "\x01", 1)
+                      + "]").search
+# EMAIL_RE without control characters (they go to the full cleaner), applied to each line of the column's
+# values joined by line breaks
+_EMAIL_PATTERN = EMAIL_RE.pattern.replace(r"[^@\s]", r"[^@\s\x00-\x1f\x7f\ufffe\uffff]")
+_EMAIL_LINE_RE = re.compile(_EMAIL_PATTERN, re.MULTILINE)
 # the whole value (EMAIL_RE.match would also accept a trailing line break, which the cleaner strips)
-_email_full = re.compile(EMAIL_RE.pattern.strip("^$")).fullmatch
+_email_full = re.compile(_EMAIL_PATTERN.strip("^$")).fullmatch
 
 
 def _halfwidth(text):
@@ -91,11 +98,12 @@ def _joined(values):
 
 
 def _plain_text_column(kind, values, blank, n):
-    """The text/name fast path for a column of strings with no full-width letters/digits anywhere (and,
-    for names, no tab, line break or double space anywhere): only strip, length and suffix are left
-    per value, with the same result as the per-value path below. None when the column is not like that."""
+    """The text/name fast path for a column of strings with no full-width letters/digits and no control
+    characters anywhere (and, for names, no tab, line break or double space anywhere): only strip, length
+    and suffix are left per value, with the same result as the per-value path below. None when the column
+    is not like that."""
     joined = _joined(values)
-    if joined is None or _fullwidth(joined):
+    if joined is None or _unusual(joined) or joined.count("\x00") >= len(values):
         return None
     if kind == "text":
         return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n else SLOW) for v in values]
@@ -106,6 +114,21 @@ def _plain_text_column(kind, values, blank, n):
         return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n and t.endswith(ends) else SLOW)
                 for v in values]
     return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n else SLOW) for v in values]
+
+
+def _control_slow(values, cleaned):
+    """`cleaned` with every text holding a control character made SLOW (the full cleaner refuses it with a
+    message naming the field); one C-level scan of the joined texts when there is none (the usual case)."""
+    try:
+        joined = " ".join(values)
+    except TypeError:  # numbers or empty cells among the values
+        joined = " ".join([v for v in values if v.__class__ is str])
+    if joined.isprintable() or not _control(joined):  # isprintable(): the faster scan, false for any control
+        return cleaned
+    for i, value in enumerate(values):
+        if value.__class__ is str and _control(value):
+            cleaned[i] = SLOW
+    return cleaned
 
 
 def _plain_email_column(values, n):
@@ -149,17 +172,17 @@ def _fast_column(spec, values):
             return cleaned
     if kind in ("name", "team_name"):
         ends = TEAM_NAME_SUFFIXES if kind == "team_name" else ("",)
-        return [blank if (v == "" or v is None) else (
+        return _control_slow(values, [blank if (v == "" or v is None) else (
             t if (v.__class__ is str and (t := (_halfwidth(v) if _fullwidth(v) else v).strip())
                   and len(t) <= n and "  " not in t and "\t" not in t and "\n" not in t and "\r" not in t
                   and t.endswith(ends))
             else SLOW)
-            for v in values]
+            for v in values])
     if kind == "text":
-        return [blank if (v == "" or v is None) else (
+        return _control_slow(values, [blank if (v == "" or v is None) else (
             t if (v.__class__ is str and (t := (_halfwidth(v) if _fullwidth(v) else v).strip())
                   and len(t) <= n) else SLOW)
-            for v in values]
+            for v in values])
     if kind == "int":
         return [blank if (v == "" or v is None) else (
             int(v) if ((v.__class__ is float and v.is_integer()) or v.__class__ is int)

@@ -3,7 +3,9 @@
 openpyxl is already a dependency and its write-only mode writes rows as they come; the benchmark
 compares this module against the bare writer writing the same cells (the ratio is what we control).
 Any text beginning with = + - @ tab CR or LF is written as a text cell with Excel's quotePrefix
-style, so it shows the characters and is never evaluated.
+style, so it shows the characters and is never evaluated. Control characters (refused at input, but a row
+stored before that, or written straight into the database, may hold them) are removed first: openpyxl
+refuses them (IllegalCharacterError, a 500) and a quote-prefixed cell would carry them into invalid XML.
 """
 import io
 from copy import copy
@@ -14,16 +16,19 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 
 from app.core.extensions import db
+from app.core.validators import CONTROL_RE
 from app.filings.fields import KIND_LABELS, MODELS, check_kind, fields_for
 from app.filings.services import enterprise_summary
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_control = CONTROL_RE.search
+_strip_control = CONTROL_RE.sub
 FETCH_BATCH = 2000
 
 
 def export_filename(kind, unit, year):
     """2027年小组备案汇总表-<单位名称>.xlsx."""
-    safe = "".join(ch for ch in unit.name if ch not in '\\/:*?"<>|\r\n\t')
+    safe = "".join(ch for ch in _strip_control("", unit.name) if ch not in '\\/:*?"<>|\r\n\t')
     return f"{year}年{KIND_LABELS[kind]}备案汇总表-{safe}.xlsx"
 
 
@@ -50,8 +55,11 @@ class SafeRowWriter:
         """Append one row; only risky strings pay for a cell object."""
         out = list(values)
         for i, value in enumerate(out):
-            if value.__class__ is str and value and value[0] in DANGEROUS_START:
-                out[i] = self.text_cell(value)
+            if value.__class__ is str and value:
+                if _control(value):
+                    value = out[i] = _strip_control("", value)
+                if value and value[0] in DANGEROUS_START:
+                    out[i] = self.text_cell(value)
         self.sheet.append(out)
 
 
@@ -79,7 +87,7 @@ def export_summary(kind, unit, year):
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(f"{label}汇总")
     writer = SafeRowWriter(summary)
-    summary.append([f"{year}年{label}备案汇总表（{unit.name}）"])
+    writer.row([f"{year}年{label}备案汇总表（{unit.name}）"])
     _header(summary, ["序号", "企业名称", f"{label}数量", f"{label}人数"])
     rows = enterprise_summary(kind, unit, year)
     for index, row in enumerate(rows, start=1):

@@ -6,6 +6,7 @@ from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render, trigger
 from app.core.permissions import current_unit, get_owned_or_404, unit_required
 from app.core.settings import current_filing_period
+from app.core.validators import ascii_int
 from app.filings.services import FilingError
 from app.invitations import services as service
 from app.invitations.models import Invitation
@@ -76,7 +77,8 @@ def create():
 def counts():
     """备案数量 of the rows on screen, swapped in place (polled every few seconds)."""
     raw = request.args.get("ids", "")
-    ids = [int(part) for part in raw.split(",")[:200] if part.strip().isdigit() and len(part.strip()) <= 9]
+    # ascii_int, not isdigit(): "²" and "፩" pass isdigit() and int() refuses them
+    ids = [number for part in raw.split(",")[:200] if (number := ascii_int(part.strip())) is not None]
     unit = current_unit()
     period = current_filing_period()
     numbers = service.filing_counts(unit, period.year, service.owned_ids(unit, ids))

@@ -193,3 +193,11 @@ def test_closed_window_refuses_saving(app, unit_client, unit, year):
     assert unit_client.post(f"{URL}/save", data=full_form(), headers=HX).status_code == 422
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(UnitYearReport)) == 0
+
+
+def test_lookalike_digits_and_control_characters_are_messages_beside_their_fields(unit_client, unit, year):
+    response = unit_client.post(f"{URL}/save", headers=HX, data=full_form(
+        qc_active="፩", team_active="²", qc_benefit_c="²", staff_total="9" * 5000, contact="张\x01三"))
+    assert response.status_code == 422
+    assert response.text.count("请输入0或正整数") == 3 and "请输入不小于0、最多两位小数的金额" in response.text
+    assert "联系人含有不可见的控制字符" in response.text
