@@ -154,14 +154,14 @@ def create_declaration(kind, unit, filing, cleaned, *, submission_key=None):
         raise DeclarationError(duplicate_message(kind, existing.decl_no))
     decl_no = reserve_numbers(DECL_PREFIX[kind], filing.year, 1, digits=4)[0]
     if submission_key:
-        # Taking the number waited for a racing submit's commit (the counter row's lock on PostgreSQL, the write
-        # lock on SQLite): a draft it made with this key is visible now, and the number goes back.
+        # Taking the number waited for a racing submit's commit (the counter row's lock on PostgreSQL, the
+        # write lock on SQLite): a draft it made with this key is visible now, and the number goes back.
         earlier, _ = _earlier_submit(unit, submission_key)
         if earlier is not None:
             give_back_numbers(DECL_PREFIX[kind], filing.year)
             return earlier
-    declaration = Declaration(year=filing.year, kind=kind, unit_id=unit.id, decl_no=decl_no, status=STATUS_DRAFT,
-                              submission_key=submission_key, **cleaned)
+    declaration = Declaration(year=filing.year, kind=kind, unit_id=unit.id, decl_no=decl_no,
+                              status=STATUS_DRAFT, submission_key=submission_key, **cleaned)
     if kind == KIND_GROUP:
         declaration.group_filing = filing
     else:

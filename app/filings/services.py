@@ -127,8 +127,8 @@ def _flush_or_duplicate(kind, cleaned):
 def _earlier_submit(model, submission_key, unit, invitation):
     """(record, key to store): the record an earlier submit of the same form made, or None and the key.
 
-    The key counts only for the same unit through the same way in (its own pages, or the same invitation link);
-    anyone else's key is dropped (None), so another unit's or another link's record is never revealed or reused.
+    The key counts only for the same unit through the same way in (its own pages, or the same invitation
+    link); anyone else's key is dropped (None): another unit's or link's record is never revealed or reused.
     """
     if not submission_key:
         return None, None
@@ -158,14 +158,15 @@ def create_filing(kind, unit, year, data, *, invitation=None, source=SOURCE_FORM
     try:
         _check_duplicate(kind, unit.id, year, cleaned)
     except FilingError:
-        earlier, _ = _earlier_submit(model, submission_key, unit, invitation)  # committed since the first look
+        # the other submit committed since the first look
+        earlier, _ = _earlier_submit(model, submission_key, unit, invitation)
         if earlier is not None:
             return earlier
         raise
     reg_no = next_reg_no(kind, year)
     if submission_key:
-        # Taking the number waited for a racing submit's commit (the counter row's lock on PostgreSQL, the write
-        # lock on SQLite), so a record it made with this key is visible now.
+        # Taking the number waited for a racing submit's commit (the counter row's lock on PostgreSQL, the
+        # write lock on SQLite), so a record it made with this key is visible now.
         earlier, _ = _earlier_submit(model, submission_key, unit, invitation)
         if earlier is not None:
             give_back(kind, year)

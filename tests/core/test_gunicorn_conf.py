@@ -1,4 +1,4 @@
-"""gunicorn.conf.py: each instance (port, instance folder) has its own control socket, never the shared default."""
+"""gunicorn.conf.py: each instance (port, instance folder) has its own control socket, not the shared one."""
 import runpy
 from pathlib import Path
 

@@ -91,5 +91,6 @@ def test_racing_saves_of_one_form_all_land_on_its_draft(app, auth, unit, group_f
         declaration = db.session.scalars(db.select(Declaration)).one()
         assert declaration.decl_no == "QCSB-2024-0001"
         assert db.session.scalar(db.select(RegNoCounter.last_value).where(RegNoCounter.kind == "QCSB")) == 1
-    assert [r.status_code for r in responses] == [204] * 4, [r.get_data(as_text=True)[:200] for r in responses]
+    assert [r.status_code for r in responses] == [204] * 4, [r.get_data(as_text=True)[:200]
+                                                             for r in responses]
     assert {r.headers["HX-Redirect"] for r in responses} == {f"/declarations/{declaration.id}/edit"}

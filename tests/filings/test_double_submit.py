@@ -1,6 +1,6 @@
-"""Issue 11 item 5: two in-flight submits of one form (same submission key) make one record, and the second gets
-that record as a successful save, never "…已存在"; the key counts only for the same unit and the same invitation
-link, so a replayed key never reveals another way in's record."""
+"""Issue 11 item 5: two in-flight submits of one form (same submission key) make one record, and the second
+gets that record as a successful save, never "…已存在"; the key counts only for the same unit and the same
+invitation link, so a replayed key never reveals another way in's record."""
 import re
 import threading
 
@@ -58,7 +58,8 @@ def test_concurrent_submits_of_one_form_all_get_the_saved_record(app, auth, unit
         clients = _logged_in(app, auth, unit, 4)
         data = dict(FORM, group_name=f"并发QC小组{round_}", submission_key=f"same-form-key-{round_}")
         responses = _race(app, [(client, "/groups/new", data) for client in clients])
-        assert [r.status_code for r in responses] == [204] * 4, [r.get_data(as_text=True)[:300] for r in responses]
+        assert [r.status_code for r in responses] == [204] * 4, [r.get_data(as_text=True)[:300]
+                                                                 for r in responses]
         assert {r.headers["HX-Redirect"] for r in responses} == {"/groups/"}
         for client in clients:  # each was told 已保存 with the one number
             page = client.get("/groups/").get_data(as_text=True)
@@ -75,8 +76,10 @@ def test_concurrent_submits_through_an_invitation_link(app, client, make, invite
     clients = [app.test_client() for _ in range(4)]
     for other in clients:
         other.get(inv.path("group"))
-    responses = _race(app, [(c, inv.path("group") + "/add", dict(GROUP_DATA, submission_key=key)) for c in clients])
-    assert [r.status_code for r in responses] == [200] * 4, [r.get_data(as_text=True)[:300] for r in responses]
+    url, data = inv.path("group") + "/add", dict(GROUP_DATA, submission_key=key)
+    responses = _race(app, [(other, url, data) for other in clients])
+    assert [r.status_code for r in responses] == [200] * 4, [r.get_data(as_text=True)[:300]
+                                                             for r in responses]
     for response in responses:
         assert f"已添加“{GROUP_DATA['group_name']}”（注册编号 QC-{year}-000001）" in response.get_data(as_text=True)
     assert len(_rows(app)) == 1
@@ -98,7 +101,8 @@ def _late_commit(monkeypatch, calls_before_visible):
 
 
 @pytest.mark.parametrize("when", ["before the name check", "before the number"])
-def test_the_racing_submit_gets_the_record_whenever_the_other_commits(app, unit_client, year, monkeypatch, when):
+def test_the_racing_submit_gets_the_record_whenever_the_other_commits(app, unit_client, year, monkeypatch,
+                                                                      when):
     first = unit_client.post("/groups/new", data=dict(FORM, submission_key="k" * 32), headers=HX)
     assert first.status_code == 204
     _late_commit(monkeypatch, 1)
@@ -113,13 +117,14 @@ def test_the_racing_submit_gets_the_record_whenever_the_other_commits(app, unit_
 
 
 def test_a_different_key_still_gets_the_duplicate_message(app, unit_client):
-    assert unit_client.post("/groups/new", data=dict(FORM, submission_key="a" * 32), headers=HX).status_code == 204
+    first = unit_client.post("/groups/new", data=dict(FORM, submission_key="a" * 32), headers=HX)
+    assert first.status_code == 204
     again = unit_client.post("/groups/new", data=dict(FORM, submission_key="b" * 32), headers=HX)
     assert again.status_code == 422 and "已存在" in again.get_data(as_text=True)
 
 
-def test_a_key_replayed_through_another_way_in_never_returns_that_record(app, client, auth, unit, make, invite,
-                                                                         year):  # noqa: F811
+def test_a_key_replayed_through_another_way_in_never_returns_that_record(app, client, auth, unit, make,
+                                                                         invite, year):  # noqa: F811
     """The unit's own form key replayed on its invitation link, and one link's key on another link of the same
     unit, make a new record (or the duplicate message), never hand out the first one."""
     auth.login(client, unit.user)
