@@ -94,6 +94,9 @@ def _clean(app):
             with _db.engine.begin() as conn:
                 for table in tables:
                     conn.execute(table.delete())
+                # ids restart at 1 in the next test, as RESTART IDENTITY does on PostgreSQL (AUTOINCREMENT
+                # remembers the largest id ever used in sqlite_sequence)
+                conn.execute(text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture(autouse=True)

@@ -85,6 +85,44 @@ def _targets_audit_log(statement):
     return table is not None and getattr(table, "name", None) == AuditLog.__tablename__
 
 
+# PostgreSQL: the database itself keeps the audit log append-only, whatever client connects (psql, a script, a
+# compromised worker). The one change allowed is the one ON DELETE SET NULL makes when an account is deleted:
+# actor_id to NULL with every other column unchanged. (TRUNCATE, an owner's operation, is not covered.)
+AUDIT_GUARD_DDL = (
+    """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.actor_id IS NULL
+            AND to_jsonb(NEW) - 'actor_id' = to_jsonb(OLD) - 'actor_id' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+        MESSAGE = '操作日志只能追加，不能修改或删除（' || TG_OP || '）';
+END
+$$""",
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+)
+AUDIT_UNGUARD_DDL = (
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "DROP FUNCTION IF EXISTS audit_log_append_only()",
+)
+
+
+def install_audit_guard(connection):
+    """Create (or replace) the append-only trigger of audit_log on PostgreSQL; nothing elsewhere.
+
+    Run by migration 0008 and whenever the table is created from the models (the tests' schema)."""
+    if connection.dialect.name == "postgresql":
+        for statement in AUDIT_GUARD_DDL:
+            connection.exec_driver_sql(statement)
+
+
+@event.listens_for(AuditLog.__table__, "after_create")
+def _guard_new_audit_table(target, connection, **kw):
+    install_audit_guard(connection)
+
+
 
 
 class RateLimitBucket(db.Model):

@@ -1,4 +1,5 @@
 """Security headers: a strict Content-Security-Policy and friends on every response."""
+from flask import request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -12,6 +13,10 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+# Only these may be kept by a browser or a proxy: everything else may carry personal data (pages behind login,
+# exports, license scans, notice attachments), and `no-cache` (send_file's default) still lets it be stored.
+CACHEABLE_ENDPOINTS = frozenset({"static", "main.favicon"})
 
 
 def register(app):
@@ -27,6 +32,6 @@ def register(app):
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint not in CACHEABLE_ENDPOINTS and "no-store" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "no-store"
         return response

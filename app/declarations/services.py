@@ -34,7 +34,7 @@ from app.declarations.models import (
 )
 from app.filings.fields import MODELS as FILING_MODELS
 from app.filings.fields import NAME_FIELDS as FILING_NAME_FIELDS
-from app.filings.regno import reserve_numbers
+from app.filings.regno import give_back_numbers, reserve_numbers
 
 DECL_PREFIX = {"group": "QCSB", "team": "BZSB"}
 EDITABLE = (STATUS_DRAFT, STATUS_RETURNED)
@@ -129,37 +129,52 @@ def declaration_of_filing(kind, filing_id):
     return db.session.scalar(select(Declaration).where(_filing_column(kind) == filing_id))
 
 
+def _earlier_submit(unit, submission_key):
+    """(declaration, key to store): the draft an earlier submit of the same form made, or None and the key
+    (None when the key is another unit's: never reveal or reuse its record)."""
+    if not submission_key:
+        return None, None
+    earlier = db.session.scalar(select(Declaration).where(Declaration.submission_key == submission_key))
+    if earlier is None:
+        return None, submission_key
+    return (earlier, submission_key) if earlier.unit_id == unit.id else (None, None)
+
+
 def create_declaration(kind, unit, filing, cleaned, *, submission_key=None):
-    """A new draft of a filing with its 申报编号 (flushed); a repeated submission_key returns the first one."""
-    if submission_key:
-        earlier = db.session.scalar(select(Declaration).where(Declaration.submission_key == submission_key))
-        if earlier is not None and earlier.unit_id == unit.id:
-            return earlier
-        if earlier is not None:
-            submission_key = None  # another unit's key: never reveal or reuse its record
+    """A new draft of a filing with its 申报编号 (flushed); a repeated submission_key returns the first one, also
+    when both submits are in flight at once (the second waits for the first's commit and gets its draft)."""
+    earlier, submission_key = _earlier_submit(unit, submission_key)
+    if earlier is not None:
+        return earlier
     existing = declaration_of_filing(kind, filing.id)
     if existing is not None:
+        earlier, _ = _earlier_submit(unit, submission_key)  # committed since the first look
+        if earlier is not None:
+            return earlier
         raise DeclarationError(duplicate_message(kind, existing.decl_no))
     decl_no = reserve_numbers(DECL_PREFIX[kind], filing.year, 1, digits=4)[0]
-    declaration = Declaration(year=filing.year, kind=kind, unit_id=unit.id, decl_no=decl_no, status=STATUS_DRAFT,
-                              submission_key=submission_key or None, **cleaned)
+    if submission_key:
+        # Taking the number waited for a racing submit's commit (the counter row's lock on PostgreSQL, the
+        # write lock on SQLite): a draft it made with this key is visible now, and the number goes back.
+        earlier, _ = _earlier_submit(unit, submission_key)
+        if earlier is not None:
+            give_back_numbers(DECL_PREFIX[kind], filing.year)
+            return earlier
+    declaration = Declaration(year=filing.year, kind=kind, unit_id=unit.id, decl_no=decl_no,
+                              status=STATUS_DRAFT, submission_key=submission_key, **cleaned)
     if kind == KIND_GROUP:
         declaration.group_filing = filing
     else:
         declaration.team_filing = filing
     declaration.unit = unit
     try:
-        # A concurrent first save of the same filing or key fails here alone: the row is added inside the savepoint
+        # A concurrent first save of the same filing fails here alone: the row is added inside the savepoint
         # (begin_nested flushes what is pending before it starts).
         with db.session.begin_nested():
             db.session.add(declaration)
             db.session.flush()
     except IntegrityError:
-        again = submission_key and db.session.scalar(
-            select(Declaration).where(Declaration.submission_key == submission_key))
-        existing = None if again else declaration_of_filing(kind, filing.id)
-        if again:
-            return again
+        existing = declaration_of_filing(kind, filing.id)
         raise DeclarationError(duplicate_message(kind, existing.decl_no if existing else "")) from None
     declaration.data_hash = declaration_hash(declaration)
     db.session.flush()

@@ -18,6 +18,9 @@ _BUMP = text(
     "UPDATE reg_no_counter SET last_value = last_value + :n "
     "WHERE kind = :kind AND year = :year RETURNING last_value")
 
+_GIVE_BACK = text(
+    "UPDATE reg_no_counter SET last_value = last_value - :n WHERE kind = :kind AND year = :year")
+
 
 def format_reg_no(prefix, year, value):
     """QC-2027-000123 (at least six digits)."""
@@ -36,6 +39,12 @@ def bump(counter, year, count=1):
         session.execute(_ENSURE_ROW, params)
         last = session.execute(_BUMP, params).scalar()
     return last
+
+
+def give_back_numbers(counter, year, count=1):
+    """Return the last `count` numbers taken from a counter in this transaction (it still holds the counter's
+    lock, so nobody has taken one since): for a submit that turned out to be a replay of one already saved."""
+    db.session.execute(_GIVE_BACK, {"kind": counter, "year": year, "n": count})
 
 
 def reserve_numbers(prefix, year, count=1, digits=6):
@@ -57,3 +66,8 @@ def reserve(kind, year, count=1):
 def next_reg_no(kind, year):
     """One new number."""
     return reserve(kind, year, 1)[0]
+
+
+def give_back(kind, year, count=1):
+    """Return the last `count` 注册编号 of a filing kind and year taken in this transaction."""
+    give_back_numbers(REG_PREFIX[kind], year, count)

@@ -7,7 +7,8 @@ API used by the unit pages (groups/teams) and by the invitation-link pages:
   → the new filing (flushed). ``data`` is a form's ``.data`` dict (extra keys ignored); every value is
   cleaned again with the field rules of ``app.filings.fields``. With ``invitation`` the record is
   linked to it and 企业名称 is forced to ``invitation.enterprise_name``. A repeated ``submission_key``
-  returns the record created with it instead of a second one. Raises ``FilingError`` (``.message``,
+  returns the record created with it instead of a second one (also when both submits are in flight at once),
+  provided it is the same unit and the same invitation. Raises ``FilingError`` (``.message``,
   ``.field_errors`` field → Chinese message) for invalid data, a duplicate name (same enterprise, unit
   and year: “…本年度已存在…”), or a closed filing period (``FilingClosed``, a FilingError).
 - ``update_filing(filing, data)`` → filing; same rules (the year must still be open).
@@ -47,7 +48,7 @@ from app.filings.fields import (
     fields_for,
 )
 from app.filings.models import SOURCE_FORM, QcGroupFiling, UnitYearStat
-from app.filings.regno import next_reg_no
+from app.filings.regno import give_back, next_reg_no
 
 STAT_FIELDS = (
     ("group_total", "本单位当年开展活动的小组总数"),
@@ -105,8 +106,13 @@ def _check_duplicate(kind, unit_id, year, cleaned, exclude_id=None):
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if db.session.execute(query.limit(1)).first():
-        message = duplicate_message(kind, cleaned["enterprise_name"], cleaned[name_field])
-        raise FilingError(message, {name_field: message})
+        raise _duplicate_error(kind, cleaned)
+
+
+def _duplicate_error(kind, cleaned):
+    name_field = NAME_FIELDS[kind]
+    message = duplicate_message(kind, cleaned["enterprise_name"], cleaned[name_field])
+    return FilingError(message, {name_field: message})
 
 
 def _flush_or_duplicate(kind, cleaned):
@@ -115,28 +121,59 @@ def _flush_or_duplicate(kind, cleaned):
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        name_field = NAME_FIELDS[kind]
-        message = duplicate_message(kind, cleaned["enterprise_name"], cleaned[name_field])
-        raise FilingError(message, {name_field: message}) from exc
+        raise _duplicate_error(kind, cleaned) from exc
+
+
+def _earlier_submit(model, submission_key, unit, invitation):
+    """(record, key to store): the record an earlier submit of the same form made, or None and the key.
+
+    The key counts only for the same unit through the same way in (its own pages, or the same invitation
+    link); anyone else's key is dropped (None): another unit's or link's record is never revealed or reused.
+    """
+    if not submission_key:
+        return None, None
+    existing = db.session.execute(
+        select(model).where(model.submission_key == submission_key)).scalar_one_or_none()
+    if existing is None:
+        return None, submission_key
+    invitation_id = invitation.id if invitation is not None else None
+    if existing.unit_id == unit.id and existing.invitation_id == invitation_id:
+        return existing, submission_key
+    return None, None
 
 
 def create_filing(kind, unit, year, data, *, invitation=None, source=SOURCE_FORM, submission_key=None):
-    """Validate and add one filing with a new 注册编号; returns it (flushed)."""
+    """Validate and add one filing with a new 注册编号; returns it (flushed).
+
+    A submit racing an earlier one with the same key (a double click, a resent request) gets the record the
+    other made, never a "已存在" error, and gives back the number it took.
+    """
     check_kind(kind)
     model = MODELS[kind]
-    if submission_key:
-        existing = db.session.execute(
-            select(model).where(model.submission_key == submission_key)).scalar_one_or_none()
-        if existing is not None and existing.unit_id == unit.id:
-            return existing
-        if existing is not None:
-            submission_key = None  # a foreign key value: never reveal or reuse another unit's record
+    earlier, submission_key = _earlier_submit(model, submission_key, unit, invitation)
+    if earlier is not None:
+        return earlier
     assert_filing_open(year=year)
     cleaned = _validated(kind, data, invitation)
-    _check_duplicate(kind, unit.id, year, cleaned)
-    filing = model(unit_id=unit.id, year=year, reg_no=next_reg_no(kind, year), source=source,
+    try:
+        _check_duplicate(kind, unit.id, year, cleaned)
+    except FilingError:
+        # the other submit committed since the first look
+        earlier, _ = _earlier_submit(model, submission_key, unit, invitation)
+        if earlier is not None:
+            return earlier
+        raise
+    reg_no = next_reg_no(kind, year)
+    if submission_key:
+        # Taking the number waited for a racing submit's commit (the counter row's lock on PostgreSQL, the
+        # write lock on SQLite), so a record it made with this key is visible now.
+        earlier, _ = _earlier_submit(model, submission_key, unit, invitation)
+        if earlier is not None:
+            give_back(kind, year)
+            return earlier
+    filing = model(unit_id=unit.id, year=year, reg_no=reg_no, source=source,
                    invitation_id=invitation.id if invitation is not None else None,
-                   submission_key=submission_key or None, **cleaned)
+                   submission_key=submission_key, **cleaned)
     db.session.add(filing)
     _flush_or_duplicate(kind, cleaned)
     audit.record(f"{kind}_filing.create", f"备案{KIND_LABELS[kind]}“{getattr(filing, NAME_FIELDS[kind])}”"

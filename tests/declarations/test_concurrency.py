@@ -62,3 +62,35 @@ def test_racing_submits_send_one_receipt(app, auth, unit, unit_client, group_fil
     with app.app_context():
         assert db.session.get(Declaration, declaration_id).status == "submitted"
         assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMail)) == 1
+
+
+def test_racing_saves_of_one_form_all_land_on_its_draft(app, auth, unit, group_filing, declaring):
+    """Issue 11 item 5: the same form sent twice at once (one submission key) makes one draft, both told 已保存
+    and sent to it, and the 申报编号 the second took goes back."""
+    from app.filings.models import RegNoCounter
+
+    url = f"/declarations/group/new/{group_filing.id}"
+    clients = []
+    for _ in range(4):
+        client = app.test_client()
+        auth.login(client, unit.user)
+        clients.append(client)
+    barrier = threading.Barrier(len(clients))
+    responses = []
+
+    def send(client):
+        barrier.wait()
+        responses.append(client.post(url, data=dict(GROUP_FORM, submission_key="one-form-key"), headers=HX))
+
+    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        declaration = db.session.scalars(db.select(Declaration)).one()
+        assert declaration.decl_no == "QCSB-2024-0001"
+        assert db.session.scalar(db.select(RegNoCounter.last_value).where(RegNoCounter.kind == "QCSB")) == 1
+    assert [r.status_code for r in responses] == [204] * 4, [r.get_data(as_text=True)[:200]
+                                                             for r in responses]
+    assert {r.headers["HX-Redirect"] for r in responses} == {f"/declarations/{declaration.id}/edit"}
