@@ -1,7 +1,7 @@
 """stored_file.crc32: the CRC-32 computed at upload, so the streamed zips send files without reading them twice
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 07:00:00
 
 Rows stored before this revision keep NULL; a zip reads such a file once more to compute its CRC.
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
