@@ -27,7 +27,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric')),
-    sa.UniqueConstraint('code', 'year', name=op.f('uq_rubric_code_year'))
+    sa.UniqueConstraint('code', 'year', name=op.f('uq_rubric_code_year')),
+    sqlite_autoincrement=True,
     )
     op.create_table('review_round',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -46,7 +47,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['innovative_rubric_id'], ['rubric.id'], name=op.f('fk_review_round_innovative_rubric_id_rubric'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['rubric_id'], ['rubric.id'], name=op.f('fk_review_round_rubric_id_rubric'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_round')),
-    sa.UniqueConstraint('year', 'kind', 'stage', name=op.f('uq_review_round_year_kind_stage'))
+    sa.UniqueConstraint('year', 'kind', 'stage', name=op.f('uq_review_round_year_kind_stage')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('review_round', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_round_innovative_rubric_id'), ['innovative_rubric_id'], unique=False)
@@ -62,7 +64,8 @@ def upgrade():
     sa.Column('max_points_c', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['rubric_id'], ['rubric.id'], name=op.f('fk_rubric_item_rubric_id_rubric'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_item')),
-    sa.UniqueConstraint('rubric_id', 'seq', name=op.f('uq_rubric_item_rubric_id_seq'))
+    sa.UniqueConstraint('rubric_id', 'seq', name=op.f('uq_rubric_item_rubric_id_seq')),
+    sqlite_autoincrement=True,
     )
     op.create_table('review_group',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -71,7 +74,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['review_round.id'], name=op.f('fk_review_group_round_id_review_round'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_group')),
-    sa.UniqueConstraint('round_id', 'name', name=op.f('uq_review_group_round_id_name'))
+    sa.UniqueConstraint('round_id', 'name', name=op.f('uq_review_group_round_id_name')),
+    sqlite_autoincrement=True,
     )
     op.create_table('review_group_member',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -84,7 +88,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['group_id'], ['review_group.id'], name=op.f('fk_review_group_member_group_id_review_group'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['review_round.id'], name=op.f('fk_review_group_member_round_id_review_round'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_group_member')),
-    sa.UniqueConstraint('round_id', 'expert_id', name=op.f('uq_review_group_member_round_id_expert_id'))
+    sa.UniqueConstraint('round_id', 'expert_id', name=op.f('uq_review_group_member_round_id_expert_id')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('review_group_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_group_member_expert_id'), ['expert_id'], unique=False)
@@ -109,7 +114,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['declaration_id'], ['declaration.id'], name=op.f('fk_avoidance_declaration_id_declaration'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['expert_id'], ['expert.id'], name=op.f('fk_avoidance_expert_id_expert'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['review_round.id'], name=op.f('fk_avoidance_round_id_review_round'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_avoidance'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_avoidance')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('avoidance', schema=None) as batch_op:
         batch_op.create_index('ix_avoidance_declaration_expert', ['declaration_id', 'expert_id'], unique=False)
