@@ -17,6 +17,8 @@ from app.core.tokens import hash_token, new_token
 from tests import factories
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+# For a test that only means something on PostgreSQL: @pytest.mark.parametrize("app", POSTGRESQL_ONLY, indirect=True)
+POSTGRESQL_ONLY = [backend for backend in BACKENDS if backend == "postgresql"]
 KEEP_TABLES = {"province", "industry", "alembic_version"}
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from app.core import outbox
 from app.core.extensions import db
 from app.models import AuditLog, OutboxMail, QcGroupFiling, User
+from tests.conftest import POSTGRESQL_ONLY
 
 
 def _backend(app):
@@ -70,10 +71,9 @@ ATTACKS = [
 ]
 
 
+@pytest.mark.parametrize("app", POSTGRESQL_ONLY, indirect=True)  # SQLite has the ORM guard only
 @pytest.mark.parametrize("statement", ATTACKS)
 def test_the_database_refuses_to_change_or_delete_audit_rows(app, make, statement):
-    if _backend(app) != "postgresql":
-        pytest.skip("the database-level guard is PostgreSQL's (SQLite has the ORM guard only)")
     clerk, other = make.secretariat(), make.secretariat()
     entry = _entry(app, actor_id=clerk.id)
     with pytest.raises(DBAPIError) as refused:

@@ -31,7 +31,7 @@ from app.core import outbox
 from app.core.extensions import db
 from app.models import CaptchaChallenge, OutboxMail, QcGroupFiling, Unit
 from tests.accounts.conftest import registration_data
-from tests.conftest import free_port
+from tests.conftest import POSTGRESQL_ONLY, free_port
 from tests.factories import PASSWORD, Factory
 from tests.filings.conftest import group_rows, xlsx_bytes
 from tests.security.conftest import png_bytes
@@ -160,8 +160,6 @@ class Host:
 @pytest.fixture
 def shared_database(app):
     """A fresh PostgreSQL database for the two hosts (made from the models), dropped afterwards."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("two hosts share a PostgreSQL database")
     base = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     name = f"twohosts_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -228,6 +226,7 @@ def _in_threads(calls):
     return results
 
 
+@pytest.mark.parametrize("app", POSTGRESQL_ONLY, indirect=True)  # two hosts share a PostgreSQL database
 def test_two_hosts_behave_as_one(site):
     a, b, local, make = site.a.url, site.b.url, site.local, site.make
     # each instance has its own gunicorn control socket, in its own instance folder
