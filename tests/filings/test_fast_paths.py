@@ -78,6 +78,59 @@ def test_numeric_mobile_column_fast_path():
     assert agree(SPECS["mobile"], values)[199] is SLOW
 
 
+# what clerks type into the template, and near misses of each shape: the fast path must give the cleaner's
+# value for every cell it accepts, and leave everything else (SLOW) to the cleaner and its message
+TEXT_DATES = ["2024年3月1日", " 2024-03-01 ", "2024/3/1", "2024.3.1", "2024 年 3 月 1 日", "2024年3月1", "2024年2月30日",
+              "２０２４年３月１日", "2024年3月1日\x0b", "2024\u30003\u30001", "٢٠٢٤-03-01", "2099年1月1日", "1949/12/31",
+              "20240301", "2024-03-01 00:00:00", "2024-3-1日日", "", " "]
+COUNTS = [" 7 ", "７", "007", "0", "1000", "7.0", "7人", "\u30007", "٧", "²", "-3", "+7", "", " "]
+MOBILES = [" 13912345678 ", "１３９１２３４５６７８", "139 1234 5678", "12912345678", "1391234567", "+8613912345678",
+           "\u300013912345678", "１３９１２３４５６７８９", "139１２３４５６７８", " "]
+CHOICES = ["创新型 ", " 创新型", "创新型\u3000", "创 新 型", "问题解决型(自定目标)", "创新", ""]
+EMAILS = [" qc@Example.com ", "QC@EXAMPLE.COM", "q c@example.com", " ", "ｑｃ@example.com", "qc@example.com\n"]
+
+
+@pytest.mark.parametrize("field,odd_values", [
+    ("founded_on", TEXT_DATES), ("topic_registered_on", TEXT_DATES), ("member_count", COUNTS),
+    ("mobile", MOBILES), ("topic_type", CHOICES), ("email", EMAILS),
+])
+@pytest.mark.parametrize("size", [10, 200])
+def test_realistic_cells_are_cleaned_fast_exactly_as_the_cleaner_does(field, odd_values, size):
+    spec = SPECS[field]
+    values = [odd_values[i % len(odd_values)] for i in range(size)]
+    fast = agree(spec, values)
+    accepted = {value for value, got in zip(values, fast) if got is not SLOW}
+    if field in ("founded_on", "topic_registered_on"):
+        assert {"2024年3月1日", " 2024-03-01 ", "2024/3/1"} <= accepted
+        assert "2024年2月30日" not in accepted and "2099年1月1日" not in accepted
+    if field == "member_count" and size == 200:
+        assert {" 7 ", "７", "007"} <= accepted and not {"0", "1000", "٧", "²", "-3"} & accepted
+    if field == "mobile" and size == 200:
+        assert {" 13912345678 ", "１３９１２３４５６７８"} <= accepted and "12912345678" not in accepted
+
+
+@pytest.mark.parametrize("odd", ["第１号ＱＣ小组", " 第1号QC小组 ", "第１号\u3000\u3000小组", "Ｑ\x00Ｃ小组", "\u3000"])
+def test_name_column_with_full_width_letters_is_made_half_width_at_once(odd):
+    values = [f"第{i}号攻关ＱＣ小组" if i % 5 == 0 else f" 第{i}号攻关QC小组 " for i in range(200)]
+    values[33] = odd
+    fast = agree(SPECS["group_name"], values)
+    assert fast[0] == "第0号攻关QC小组" and fast[1] == "第1号攻关QC小组" and fast[34] == "第34号攻关QC小组"
+    assert len(fast) == 200
+
+
+def test_the_realistic_bench_file_imports_every_row(app, unit_client, year):
+    from bench.realistic import realistic_group_file
+
+    response = upload(unit_client, IMPORT, realistic_group_file(300))
+    assert response.status_code == 200 and "共导入 300 条" in response.data.decode(), response.data.decode()[-800:]
+    with app.app_context():
+        rows = db.session.scalars(db.select(QcGroupFiling).order_by(QcGroupFiling.id)).all()
+        assert len(rows) == 300
+        assert all(r.mobile.isascii() and len(r.mobile) == 11 and 3 <= r.member_count <= 12 for r in rows)
+        assert all(isinstance(r.founded_on, date) and r.group_name == r.group_name.strip() for r in rows)
+        assert not any("Ｑ" in r.group_name or "１" in r.topic for r in rows)
+
+
 def test_blank_rows_are_still_skipped_when_most_rows_are_full(app, unit_client, year):
     rows = group_rows(80)
     rows.insert(40, {"备注": "   "})  # only stray spaces: a blank row in the middle
