@@ -226,7 +226,8 @@ def _fast_column(spec, values):
             str(int(v)) if (v.__class__ in (float, int) and 13_000_000_000 <= v <= 19_999_999_999
                             and v == int(v)) else (
                 v if (v.__class__ is str and len(v) == 11 and v.isascii() and v.isdigit() and v[0] == "1"
-                      and v[1] in "3456789") else (_text_mobile(v) if v.__class__ is str else SLOW))) for v in values]
+                      and v[1] in "3456789") else (_text_mobile(v) if v.__class__ is str else SLOW)))
+            for v in values]
     if kind == "choice":
         exact = {c: c for c in spec.choices}
         return [blank if (v == "" or v is None) else (exact.get(v) or exact.get(v.strip(), SLOW)
