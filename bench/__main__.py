@@ -22,22 +22,13 @@ from pathlib import Path
 
 from bench import declarations as declaration_bench
 from bench.realistic import realistic_group_file
-from bench.setup import ROOT, Server, group_file, make_app, make_unit
+from bench.setup import ROOT, Server, group_file, make_app, make_unit, multipart
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 CLIENTS = 16
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "480"))
 TIME_CAP = 60.0
 CPU_SAMPLES = 60
-
-
-def multipart(data, name="groups.xlsx"):
-    """A multipart/form-data body with one file field."""
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def request(url, cookie, csrf=None, body=None, content_type=None, timeout=120):
@@ -128,7 +119,8 @@ def floor_import_raw(db_path, data, unit_id, year, cpu=None):
     started = time.perf_counter()
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     now = datetime.utcnow().isoformat(" ")
-    params = [(f"QC-{year}-{i:06d}", year, *r[:13], unit_id, now, now) for i, r in enumerate(rows[1:], start=1)]
+    params = [(f"QC-{year}-{i:06d}", year, *r[:13], unit_id, now, now)
+              for i, r in enumerate(rows[1:], start=1)]
     with sqlite3.connect(db_path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -291,7 +283,7 @@ def print_table(table):
 
 
 def main():
-    """Run everything (BENCH_ONLY=filings, import or secretariat runs one part) and print the table."""
+    """Run everything (BENCH_ONLY=filings, import, rush or secretariat runs one part) and print the table."""
     total_started = time.perf_counter()
     only = os.environ.get("BENCH_ONLY", "")
     table = []
@@ -299,6 +291,10 @@ def main():
         table += import_part()
     if only in ("", "filings"):
         table += filings_part()
+    if only in ("", "rush"):
+        from bench import rush
+
+        table += rush.run()
     if only in ("", "secretariat"):
         from bench import secretariat
 
@@ -320,7 +316,8 @@ def import_rows(server, db_path, cookie, csrf, unit_id, year, clean):
         print(f"导入 10,000 行（{label}）：HTTP 端点 vs 裸下限 …", flush=True)
         imp, low, imp_cpu, low_cpu = bench_import(server, db_path, data, cookie, csrf, unit_id, year, floor)
         print(f"  端点 {imp:.3f} s，裸下限 {low:.3f} s（{imp / low:.2f}×）；"
-              f"CPU {imp_cpu:.3f} s / {low_cpu:.3f} s（{imp_cpu / low_cpu if low_cpu else 0:.2f}×）", flush=True)
+              f"CPU {imp_cpu:.3f} s / {low_cpu:.3f} s（{imp_cpu / low_cpu if low_cpu else 0:.2f}×）",
+              flush=True)
         rows += [
             (f"导入 10,000 行（{label}，HTTP，SQLite）", f"{imp:.3f} s", f"裸下限 {low:.3f} s", f"{imp / low:.2f}×",
              "≤ 1.5×"),
