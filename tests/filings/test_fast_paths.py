@@ -141,6 +141,17 @@ def test_blank_rows_are_still_skipped_when_most_rows_are_full(app, unit_client, 
         assert db.session.scalar(db.select(db.func.count()).select_from(QcGroupFiling)) == 80
 
 
+def test_a_row_with_a_blank_name_is_reported_and_a_blank_row_skipped(app, unit_client, year):
+    rows = group_rows(80)
+    rows[10]["小组名称"] = "   "  # the name is only spaces but the row is filled: an error, not a blank row
+    rows.insert(50, {"小组名称": " ", "备注": "  "})  # nothing but spaces: skipped
+    text = upload(unit_client, IMPORT, xlsx_bytes("group", rows)).data.decode()
+    assert "第 12 行" in text and "请填写小组名称" in text and "第 52 行" not in text, text[-800:]
+    del rows[10]
+    response = upload(unit_client, IMPORT, xlsx_bytes("group", rows))
+    assert response.status_code == 200 and "共导入 79 条" in response.data.decode()
+
+
 def test_imported_dates_read_back_as_dates(app, unit_client, year):
     rows = group_rows(70, 成立时间=datetime(2024, 3, 1), 课题注册时间="2024/4/2")
     assert upload(unit_client, IMPORT, xlsx_bytes("group", rows)).status_code == 200

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
-from operator import sub
+from operator import itemgetter, sub
 
 from flask import current_app
 from python_calamine import CalamineWorkbook
@@ -187,21 +187,22 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
         result.add(header_index + 1, None, "缺少必填列：" + "、".join(f"「{m}」" for m in missing) + "。")
         return []
     body = rows[header_index + 1:]
-    # per row, the cells that are neither "" nor None (C-level maps: no bytecode per row)
-    filled = list(map(sub, map(sub, map(len, body), map(list.count, body, repeat(""))),
-                      map(list.count, body, repeat(None))))
-    if not body or min(filled) > 3:  # the usual file: no row can be blank, keep them all as they are
-        lines, kept = range(header_index + 2, header_index + 2 + len(body)), body
-    else:
-        lines, kept = [], []
-        for line, row, rest in zip(range(header_index + 2, header_index + 2 + len(body)), body, filled):
-            if rest == 0:
-                continue
-            if rest <= 3 and all(v.__class__ is str and (v == "" or v.isspace()) for v in row if v is not None):
-                continue  # only stray spaces: a blank row
-            lines.append(line)
-            kept.append(row)
-    del filled
+    lines, kept = range(header_index + 2, header_index + 2 + len(body)), body
+    if not _names_all_filled(body, columns[NAME_FIELDS[kind]]):
+        # per row, the cells that are neither "" nor None (C-level maps: no bytecode per row)
+        filled = list(map(sub, map(sub, map(len, body), map(list.count, body, repeat(""))),
+                          map(list.count, body, repeat(None))))
+        if body and min(filled) <= 3:  # some row may be blank: keep only the others
+            lines, kept = [], []
+            for line, row, rest in zip(range(header_index + 2, header_index + 2 + len(body)), body, filled):
+                if rest == 0:
+                    continue
+                if rest <= 3 and all(v.__class__ is str and (v == "" or v.isspace()) for v in row
+                                     if v is not None):
+                    continue  # only stray spaces: a blank row
+                lines.append(line)
+                kept.append(row)
+        del filled
     result.rows_checked = len(kept)
     if len(kept) > max_rows:
         result.add(None, None, f"文件行数超过上限（最多{max_rows}行数据），请拆分后分批导入。")
@@ -269,6 +270,21 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
             result.add(line, label, message)
         return []
     return cleaned_columns
+
+
+def _names_all_filled(body, index):
+    """True when every row's name cell (a required column) holds something other than "", None or spaces:
+    then no row can be blank, and counting each row's filled cells is not needed (the usual file)."""
+    try:
+        names = list(map(itemgetter(index), body))
+    except IndexError:
+        return False
+    if None in names or "" in names:
+        return False
+    try:
+        return not any(map(str.isspace, names))
+    except TypeError:  # numbers among the names (never blank)
+        return not any(v.__class__ is str and v.isspace() for v in names)
 
 
 def _slow_positions(cleaned):
