@@ -122,7 +122,8 @@ def admin_connection():
     try:
         return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.Error as exc:
-        print(f"高峰负载测试跳过：无法连接 PostgreSQL（{ADMIN_URL}：{str(exc).strip()[:120]}）；"
+        reason = str(exc).strip().splitlines()[-1][:120]
+        print(f"高峰负载测试跳过：无法连接 PostgreSQL（{ADMIN_URL}：{reason}）；"
               "设置 BENCH_PG_URL 指向一个可建库的服务器后重试。", flush=True)
         return None
 
