@@ -109,6 +109,14 @@ def test_realistic_cells_are_cleaned_fast_exactly_as_the_cleaner_does(field, odd
         assert {" 13912345678 ", "１３９１２３４５６７８"} <= accepted and "12912345678" not in accepted
 
 
+def test_email_column_with_padding_and_blanks_is_cleaned_at_once():
+    values = [f" QC{i}@Example.com " if i % 3 else ("" if i % 2 else "   ") for i in range(300)]
+    fast = agree(SPECS["email"], values)
+    assert SLOW not in fast and fast[1] == "qc1@example.com" and fast[0] is None and fast[3] is None
+    values[7] = "q c@example.com"  # a space inside: the cleaner's business
+    assert agree(SPECS["email"], values)[7] is SLOW
+
+
 @pytest.mark.parametrize("odd", ["第１号ＱＣ小组", " 第1号QC小组 ", "第１号\u3000\u3000小组", "Ｑ\x00Ｃ小组", "\u3000"])
 def test_name_column_with_full_width_letters_is_made_half_width_at_once(odd):
     values = [f"第{i}号攻关ＱＣ小组" if i % 5 == 0 else f" 第{i}号攻关QC小组 " for i in range(200)]

@@ -37,6 +37,8 @@ _date_text = re.compile(r" *([0-9]{4}) *[-/.年] *([0-9]{1,2}) *[-/.月] *([0-9]
 _fullwidth = FULLWIDTH_ALNUM_RE.search
 # EMAIL_RE applied to each line of the column's values joined by line breaks
 _EMAIL_LINE_RE = re.compile(EMAIL_RE.pattern, re.MULTILINE)
+# the same with spaces around (stripped by the cleaner), or a line of nothing but spaces (a blank cell)
+_EMAIL_OR_BLANK_LINE_RE = re.compile("^ *(" + EMAIL_RE.pattern.strip("^$") + ")? *$", re.MULTILINE)
 # the whole value (EMAIL_RE.match would also accept a trailing line break, which the cleaner strips)
 _email_full = re.compile(EMAIL_RE.pattern.strip("^$")).fullmatch
 
@@ -155,17 +157,22 @@ def _plain_text_column(kind, values, blank, n):
     return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n else SLOW) for v in values]
 
 
-def _plain_email_column(values, n):
-    """Every value a valid ASCII address within `n` characters (the usual column): all lowered at once.
-    None when any value is not (empty, non-ASCII, a line break inside, not an address)."""
+def _plain_email_column(values, n, blank):
+    """Every value a valid ASCII address within `n` characters (the usual column): all lowered at once;
+    else every value such an address with spaces around, or only spaces (`blank`), as clerks' files have
+    them: one multi-line regex over the lowered column. None when any value is neither (non-ASCII, a line
+    break inside, not an address)."""
     joined = _joined(values)
     if (joined is None or not joined.isascii() or "\n" in joined or joined.count("\x00") != len(values) - 1
             or max(map(len, values)) > n):
         return None
     lines = joined.replace("\x00", "\n")
-    if len(_EMAIL_LINE_RE.findall(lines)) != len(values):
+    if " " not in joined and "" not in values and len(_EMAIL_LINE_RE.findall(lines)) == len(values):
+        return lines.lower().split("\n")
+    found = _EMAIL_OR_BLANK_LINE_RE.findall(lines.lower())
+    if len(found) != len(values):
         return None
-    return lines.lower().split("\n")
+    return [address or blank for address in found]
 
 
 def _numeric_mobile_column(values):
@@ -191,7 +198,7 @@ def _fast_column(spec, values):
         if cleaned is not None:
             return cleaned
     if kind == "email" and len(values) > 64:
-        cleaned = _plain_email_column(values, n)
+        cleaned = _plain_email_column(values, n, blank)
         if cleaned is not None:
             return cleaned
     if kind in ("name", "team_name"):

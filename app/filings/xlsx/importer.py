@@ -21,7 +21,6 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from itertools import repeat
 from operator import itemgetter, sub
 
@@ -212,7 +211,7 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
         return []
     problems, bad_rows = [], set()
     transposed = list(zip(*kept))  # one C-level pass: a tuple per spreadsheet column
-    raw_columns = [list(transposed[columns[spec.name]]) if spec.name in columns else [None] * len(kept)
+    raw_columns = [transposed[columns[spec.name]] if spec.name in columns else (None,) * len(kept)
                    for spec in specs]
     del transposed
     kept.clear()
@@ -312,10 +311,9 @@ def _existing_keys(kind, unit_id, year):
 
 
 def _iso_dates(column):
-    """date → "2024-03-01" (None kept) for a whole column."""
-    if None not in column:
-        return list(map(date.isoformat, column))
-    return [None if value is None else value.isoformat() for value in column]
+    """date → "2024-03-01" (None kept) for a whole column, converting each distinct date once."""
+    table = {day: day.isoformat() for day in set(column) if day is not None}
+    return list(map(table.get, column))
 
 
 def _insert(kind, columns, *, unit, year, invitation, source):
