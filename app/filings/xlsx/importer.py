@@ -334,7 +334,7 @@ def _insert(kind, columns, *, unit, year, invitation, source):
     connection = db.session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     # columns empty in every row are left to their NULL default: less to bind per row
-    keep = [i for i, column in enumerate(columns) if column.count(None) != count]
+    keep = [i for i, column in enumerate(columns) if column[0] is not None or column.count(None) != count]
     names = [names[i] for i in keep]
     columns = [columns[i] for i in keep]
     if connection.dialect.name == "sqlite":
