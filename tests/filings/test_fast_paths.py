@@ -109,6 +109,17 @@ def test_realistic_cells_are_cleaned_fast_exactly_as_the_cleaner_does(field, odd
         assert {" 13912345678 ", "１３９１２３４５６７８"} <= accepted and "12912345678" not in accepted
 
 
+@pytest.mark.parametrize("field,value", [
+    ("member_count", "7\x1f"), ("member_count", "\x0b7"), ("mobile", "13912345678\x1c"), ("mobile", "\x0c13912345678"),
+    ("topic_type", "创新型\x1f"), ("email", "qc@example.com\x0b"), ("founded_on", "2024年3月1日\x1e"),
+])
+@pytest.mark.parametrize("size", [10, 200])
+def test_the_new_fast_paths_strip_only_spaces(field, value, size):
+    """Control characters that str.strip() would remove are left to the per-cell cleaner (and its checks)."""
+    values = [value] * size
+    assert fast_column(SPECS[field], values)[0] is SLOW
+
+
 def test_email_column_with_padding_and_blanks_is_cleaned_at_once():
     values = [f" QC{i}@Example.com " if i % 3 else ("" if i % 2 else "   ") for i in range(300)]
     fast = agree(SPECS["email"], values)

@@ -91,7 +91,7 @@ def _text_date(text, low, high):
 def _digits(text):
     """A count typed as text ("7", " 7 ", "７") within 1..MAX_MEMBERS, else SLOW; full-width digits and the
     ideographic space become ASCII as NFKC makes them in the cleaner."""
-    t = (_halfwidth(text) if _fullwidth(text) else text).strip()
+    t = (_halfwidth(text) if _fullwidth(text) else text).strip(" ")
     if t.isascii() and t.isdigit() and 0 < len(t) <= 3:
         number = int(t)
         return number if number >= 1 else SLOW
@@ -100,7 +100,7 @@ def _digits(text):
 
 def _text_mobile(text):
     """An 11-digit mobile typed as text, with spaces around or full-width digits, else SLOW."""
-    t = (_halfwidth(text) if _fullwidth(text) else text).strip()
+    t = (_halfwidth(text) if _fullwidth(text) else text).strip(" ")
     if len(t) == 11 and t.isascii() and t.isdigit() and t[0] == "1" and t[1] in "3456789":
         return t
     return SLOW
@@ -237,12 +237,12 @@ def _fast_column(spec, values):
             for v in values]
     if kind == "choice":
         exact = {c: c for c in spec.choices}
-        return [blank if (v == "" or v is None) else (exact.get(v) or exact.get(v.strip(), SLOW)
+        return [blank if (v == "" or v is None) else (exact.get(v) or exact.get(v.strip(" "), SLOW)
                                                         if v.__class__ is str else SLOW)
                 for v in values]
     if kind == "email":
         return [blank if (v == "" or v is None) else (
-            t.lower() if (v.__class__ is str and v.isascii() and len(t := v.strip()) <= n and _email_full(t))
+            t.lower() if (v.__class__ is str and v.isascii() and len(t := v.strip(" ")) <= n and _email_full(t))
             else SLOW) for v in values]
     return [blank if (v == "" or v is None) else SLOW for v in values]
 
