@@ -171,6 +171,17 @@ def test_a_row_with_a_blank_name_is_reported_and_a_blank_row_skipped(app, unit_c
     assert response.status_code == 200 and "共导入 79 条" in response.data.decode()
 
 
+def test_the_same_name_in_two_enterprises_of_one_file_is_imported(app, unit_client, year):
+    rows = group_rows(70)
+    rows[5].update(企业名称="甲公司", 小组名称="攻关QC小组")
+    rows[6].update(企业名称="乙公司", 小组名称="攻关QC小组")  # same name, another enterprise: allowed
+    response = upload(unit_client, IMPORT, xlsx_bytes("group", rows))
+    assert response.status_code == 200 and "共导入 70 条" in response.data.decode()
+    rows[7].update(企业名称="乙公司", 小组名称="攻关QC小组")  # the same pair twice: refused
+    text = upload(unit_client, IMPORT, xlsx_bytes("group", rows)).data.decode()
+    assert "第 9 行 「小组名称」: 与第 8 行重复" in text
+
+
 def test_imported_dates_read_back_as_dates(app, unit_client, year):
     rows = group_rows(70, 成立时间=datetime(2024, 3, 1), 课题注册时间="2024/4/2")
     assert upload(unit_client, IMPORT, xlsx_bytes("group", rows)).status_code == 200

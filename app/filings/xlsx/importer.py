@@ -248,9 +248,12 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
                 else:
                     enterprises[i] = fixed_enterprise
     existing = _existing_keys(kind, unit.id, year)
+    # the usual case, decided at C speed: names unique in the file (so are the (enterprise, name) pairs),
+    # none filed before; the pairs are only built when something is filed already
+    if (not bad_rows and len(set(group_names)) == len(group_names)
+            and (not existing or existing.isdisjoint(zip(enterprises, group_names)))):
+        return cleaned_columns
     keys = list(zip(enterprises, group_names))
-    if not bad_rows and len(set(keys)) == len(keys) and existing.isdisjoint(keys):
-        return cleaned_columns  # the usual case, decided at C speed
     seen = {}
     for i, key in enumerate(keys):
         if i in bad_rows:
