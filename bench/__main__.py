@@ -243,12 +243,13 @@ def query_counts(app, cookie, paths):
     return counts
 
 
-def bench_latency(server, cookie, path):
-    """p50/p95 milliseconds of `path` with 16 concurrent keep-alive clients (bounded in count and time)."""
+def bench_latency(server, cookie, path, count=None):
+    """p50/p95 milliseconds of `path` with 16 concurrent keep-alive clients, `count` requests in all
+    (REQUESTS_PER_PAGE by default; bounded in time too)."""
     target = urllib.parse.quote(path, safe="/?=&")
     request(server.url + target, cookie)  # warm up
     deadline = time.perf_counter() + TIME_CAP
-    per_client = REQUESTS_PER_PAGE // CLIENTS
+    per_client = (count or REQUESTS_PER_PAGE) // CLIENTS
 
     def client(_):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
