@@ -53,7 +53,7 @@ test: install-dev browser-deps print-deps
 
 bench: install-dev print-deps
 	$(BIN)/python -m bench
-	$(BIN)/python -m bench.printing
+	@if [ -z "$$BENCH_ONLY" ]; then $(BIN)/python -m bench.printing; fi
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -18,14 +19,14 @@ HEADERS = ["企业名称", "小组名称", "课题名称", "课题类型", "成�
 TOPIC_TYPES = ["问题解决型（自定目标）", "问题解决型（指令性目标）", "创新型"]
 
 
-def make_app(db_path, instance):
-    """The real app on a bench SQLite file (tables created, reference data loaded)."""
+def make_app(db_path, instance, uri=None):
+    """The real app on a bench SQLite file or on the database `uri` (tables made, reference data loaded)."""
     os.environ.setdefault("INSTANCE_PATH", str(instance))
     from app import create_app
     from app.commands import load_reference_data
     from app.core.extensions import db
 
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", SECRET_KEY=SECRET,
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=uri or f"sqlite:///{db_path}", SECRET_KEY=SECRET,
                      UPLOAD_DIR=str(instance / "uploads"), MAIL_SENDER_THREAD=False)
     with app.app_context():
         db.create_all()
@@ -75,6 +76,15 @@ def group_file(n, seed=1, enterprises=40):
     return buffer.getvalue()
 
 
+def multipart(data, name="groups.xlsx"):
+    """A multipart/form-data body with one file field."""
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 def free_port():
     """A free loopback port."""
     with socket.socket() as s:
@@ -83,11 +93,13 @@ def free_port():
 
 
 class Server:
-    """gunicorn as `make run` starts it (gunicorn.conf.py), on the bench database; workers/threads override."""
+    """gunicorn as `make run` starts it (gunicorn.conf.py), on the bench database (or `database_url`);
+    workers/threads override."""
 
-    def __init__(self, db_path, instance, workers=None, threads=None):
+    def __init__(self, db_path, instance, workers=None, threads=None, database_url=None):
         self.port = free_port()
-        env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", SECRET_KEY=SECRET, APP_ENV="development",
+        env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{db_path}", SECRET_KEY=SECRET,
+                   APP_ENV="development",
                    INSTANCE_PATH=str(instance), UPLOAD_DIR=str(instance / "uploads"), MAIL_SENDER_THREAD="0")
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.process = subprocess.Popen(

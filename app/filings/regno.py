@@ -54,8 +54,9 @@ def reserve_numbers(prefix, year, count=1, digits=6):
         return []
     last = bump(prefix, year, count)
     first = last - count + 1
-    head = f"{prefix}-{year}-"  # as format_reg_no, without a call per number (10,000 in an import)
-    return [f"{head}{value:0{digits}d}" for value in range(first, last + 1)]
+    # as format_reg_no, without Python code per number (10,000 in an import): "%" formatting through map
+    template = f"{prefix}-{year}-".replace("%", "%%") + f"%0{int(digits)}d"
+    return list(map(template.__mod__, range(first, last + 1)))
 
 
 def reserve(kind, year, count=1):

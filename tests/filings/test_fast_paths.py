@@ -78,6 +78,79 @@ def test_numeric_mobile_column_fast_path():
     assert agree(SPECS["mobile"], values)[199] is SLOW
 
 
+# what clerks type into the template, and near misses of each shape: the fast path must give the cleaner's
+# value for every cell it accepts, and leave everything else (SLOW) to the cleaner and its message
+TEXT_DATES = ["2024年3月1日", " 2024-03-01 ", "2024/3/1", "2024.3.1", "2024 年 3 月 1 日", "2024年3月1", "2024年2月30日",
+              "２０２４年３月１日", "2024年3月1日\x0b", "2024\u30003\u30001", "٢٠٢٤-03-01", "2099年1月1日", "1949/12/31",
+              "20240301", "2024-03-01 00:00:00", "2024-3-1日日", "", " "]
+COUNTS = [" 7 ", "７", "007", "0", "1000", "7.0", "7人", "\u30007", "٧", "²", "-3", "+7", "", " "]
+MOBILES = [" 13912345678 ", "１３９１２３４５６７８", "139 1234 5678", "12912345678", "1391234567", "+8613912345678",
+           "\u300013912345678", "１３９１２３４５６７８９", "139１２３４５６７８", " "]
+CHOICES = ["创新型 ", " 创新型", "创新型\u3000", "创 新 型", "问题解决型(自定目标)", "创新", ""]
+EMAILS = [" qc@Example.com ", "QC@EXAMPLE.COM", "q c@example.com", " ", "ｑｃ@example.com", "qc@example.com\n"]
+
+
+@pytest.mark.parametrize("field,odd_values", [
+    ("founded_on", TEXT_DATES), ("topic_registered_on", TEXT_DATES), ("member_count", COUNTS),
+    ("mobile", MOBILES), ("topic_type", CHOICES), ("email", EMAILS),
+])
+@pytest.mark.parametrize("size", [10, 200])
+def test_realistic_cells_are_cleaned_fast_exactly_as_the_cleaner_does(field, odd_values, size):
+    spec = SPECS[field]
+    values = [odd_values[i % len(odd_values)] for i in range(size)]
+    fast = agree(spec, values)
+    accepted = {value for value, got in zip(values, fast) if got is not SLOW}
+    if field in ("founded_on", "topic_registered_on"):
+        assert {"2024年3月1日", " 2024-03-01 ", "2024/3/1"} <= accepted
+        assert "2024年2月30日" not in accepted and "2099年1月1日" not in accepted
+    if field == "member_count" and size == 200:
+        assert {" 7 ", "７", "007"} <= accepted and not {"0", "1000", "٧", "²", "-3"} & accepted
+    if field == "mobile" and size == 200:
+        assert {" 13912345678 ", "１３９１２３４５６７８"} <= accepted and "12912345678" not in accepted
+
+
+@pytest.mark.parametrize("field,value", [
+    ("member_count", "7\x1f"), ("member_count", "\x0b7"), ("mobile", "13912345678\x1c"), ("mobile", "\x0c13912345678"),
+    ("topic_type", "创新型\x1f"), ("email", "qc@example.com\x0b"), ("founded_on", "2024年3月1日\x1e"),
+])
+@pytest.mark.parametrize("size", [10, 200])
+def test_the_new_fast_paths_strip_only_spaces(field, value, size):
+    """Control characters that str.strip() would remove are left to the per-cell cleaner (and its checks)."""
+    values = [value] * size
+    assert fast_column(SPECS[field], values)[0] is SLOW
+
+
+def test_email_column_with_padding_and_blanks_is_cleaned_at_once():
+    values = [f" QC{i}@Example.com " if i % 3 else ("" if i % 2 else "   ") for i in range(300)]
+    fast = agree(SPECS["email"], values)
+    assert SLOW not in fast and fast[1] == "qc1@example.com" and fast[0] is None and fast[3] is None
+    values[7] = "q c@example.com"  # a space inside: the cleaner's business
+    assert agree(SPECS["email"], values)[7] is SLOW
+
+
+@pytest.mark.parametrize("odd", ["第１号ＱＣ小组", " 第1号QC小组 ", "第１号\u3000\u3000小组", "Ｑ\x00Ｃ小组", "\u3000"])
+def test_name_column_with_full_width_letters_is_made_half_width_at_once(odd):
+    values = [f"第{i}号攻关ＱＣ小组" if i % 5 == 0 else f" 第{i}号攻关QC小组 " for i in range(200)]
+    values[33] = odd
+    fast = agree(SPECS["group_name"], values)
+    assert fast[0] == "第0号攻关QC小组" and fast[1] == "第1号攻关QC小组" and fast[34] == "第34号攻关QC小组"
+    assert len(fast) == 200
+
+
+def test_the_realistic_bench_file_imports_every_row(app, unit_client, year):
+    from bench.realistic import realistic_group_file
+
+    response = upload(unit_client, IMPORT, realistic_group_file(300))
+    text = response.data.decode()
+    assert response.status_code == 200 and "共导入 300 条" in text, text[-800:]
+    with app.app_context():
+        rows = db.session.scalars(db.select(QcGroupFiling).order_by(QcGroupFiling.id)).all()
+        assert len(rows) == 300
+        assert all(r.mobile.isascii() and len(r.mobile) == 11 and 3 <= r.member_count <= 12 for r in rows)
+        assert all(isinstance(r.founded_on, date) and r.group_name == r.group_name.strip() for r in rows)
+        assert not any("Ｑ" in r.group_name or "１" in r.topic for r in rows)
+
+
 def test_blank_rows_are_still_skipped_when_most_rows_are_full(app, unit_client, year):
     rows = group_rows(80)
     rows.insert(40, {"备注": "   "})  # only stray spaces: a blank row in the middle
@@ -85,6 +158,28 @@ def test_blank_rows_are_still_skipped_when_most_rows_are_full(app, unit_client, 
     assert response.status_code == 200, response.data.decode()[-500:]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(QcGroupFiling)) == 80
+
+
+def test_a_row_with_a_blank_name_is_reported_and_a_blank_row_skipped(app, unit_client, year):
+    rows = group_rows(80)
+    rows[10]["小组名称"] = "   "  # the name is only spaces but the row is filled: an error, not a blank row
+    rows.insert(50, {"小组名称": " ", "备注": "  "})  # nothing but spaces: skipped
+    text = upload(unit_client, IMPORT, xlsx_bytes("group", rows)).data.decode()
+    assert "第 12 行" in text and "请填写小组名称" in text and "第 52 行" not in text, text[-800:]
+    del rows[10]
+    response = upload(unit_client, IMPORT, xlsx_bytes("group", rows))
+    assert response.status_code == 200 and "共导入 79 条" in response.data.decode()
+
+
+def test_the_same_name_in_two_enterprises_of_one_file_is_imported(app, unit_client, year):
+    rows = group_rows(70)
+    rows[5].update(企业名称="甲公司", 小组名称="攻关QC小组")
+    rows[6].update(企业名称="乙公司", 小组名称="攻关QC小组")  # same name, another enterprise: allowed
+    response = upload(unit_client, IMPORT, xlsx_bytes("group", rows))
+    assert response.status_code == 200 and "共导入 70 条" in response.data.decode()
+    rows[7].update(企业名称="乙公司", 小组名称="攻关QC小组")  # the same pair twice: refused
+    text = upload(unit_client, IMPORT, xlsx_bytes("group", rows)).data.decode()
+    assert "第 9 行 「小组名称」: 与第 8 行重复" in text
 
 
 def test_imported_dates_read_back_as_dates(app, unit_client, year):

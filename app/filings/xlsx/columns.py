@@ -32,22 +32,37 @@ class _Slow:
 
 
 SLOW = _Slow()
+# DATE_RE of the cleaner restricted to ASCII digits and spaces (plus the spaces the cleaner strips around)
+_date_text = re.compile(r" *([0-9]{4}) *[-/.年] *([0-9]{1,2}) *[-/.月] *([0-9]{1,2}) *日? *").fullmatch
 _fullwidth = FULLWIDTH_ALNUM_RE.search
 _control = CONTROL_RE.search
-# a full-width letter/digit or a control character other than NUL (_x0001_ in the file, refused by the full
-# cleaner): one scan of a column joined by NUL looks for both (NUL itself is counted)
-_unusual = re.compile(FULLWIDTH_ALNUM_RE.pattern[:-1] + CONTROL_RE.pattern[1:-1].replace("\x00", "\x01", 1)
-                      + "]").search
+# a control character other than NUL (_x0001_ in the file, refused by the full cleaner with its message): one scan
+# of a column joined by NUL (NUL inside a value is found by counting the joiners)
+_control_but_nul = re.compile(CONTROL_RE.pattern.replace("\x00", "\x01", 1)).search
 # EMAIL_RE without control characters (they go to the full cleaner), applied to each line of the column's
 # values joined by line breaks
 _EMAIL_PATTERN = EMAIL_RE.pattern.replace(r"[^@\s]", r"[^@\s\x00-\x1f\x7f\ufffe\uffff]")
 _EMAIL_LINE_RE = re.compile(_EMAIL_PATTERN, re.MULTILINE)
+# the same with spaces around (stripped by the cleaner), or a line of nothing but spaces (a blank cell)
+_EMAIL_OR_BLANK_LINE_RE = re.compile("^ *(" + _EMAIL_PATTERN.strip("^$") + ")? *$", re.MULTILINE)
 # the whole value (EMAIL_RE.match would also accept a trailing line break, which the cleaner strips)
 _email_full = re.compile(_EMAIL_PATTERN.strip("^$")).fullmatch
 
 
 def _halfwidth(text):
     return text.translate(FULLWIDTH_ALNUM)
+
+
+_FULLWIDTH_PAIRS = tuple((chr(cp), chr(to)) for cp, to in FULLWIDTH_ALNUM.items())
+
+
+def _halfwidth_joined(joined):
+    """The same as _halfwidth for a whole joined column: one str.replace per full-width character present
+    (C-level scans; str.translate with a dict goes through Python lookups per character and is ~5× slower)."""
+    for wide, narrow in _FULLWIDTH_PAIRS:
+        if wide in joined:
+            joined = joined.replace(wide, narrow)
+    return joined
 
 
 def date_bounds(past=False):
@@ -59,15 +74,42 @@ def date_bounds(past=False):
         high, datetime.max.time())
 
 
-def _iso_date(text, low, high):
-    """2024-03-01 exactly, within bounds, else SLOW."""
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+def _text_date(text, low, high):
+    """A date typed as text — 2024-03-01, 2024/3/1, 2024年3月1日, 2024.3.1, with spaces around — within
+    bounds, else SLOW. ASCII digits and spaces only (anything else is the full cleaner's), so NFKC, which
+    the cleaner applies first, would not change it."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            return SLOW
+        return value if low <= value <= high else SLOW
+    match = _date_text(text)
+    if match is None:
         return SLOW
     try:
-        value = date.fromisoformat(text)
+        value = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return SLOW
     return value if low <= value <= high else SLOW
+
+
+def _digits(text):
+    """A count typed as text ("7", " 7 ", "７") within 1..MAX_MEMBERS, else SLOW; full-width digits and the
+    ideographic space become ASCII as NFKC makes them in the cleaner."""
+    t = (_halfwidth(text) if _fullwidth(text) else text).strip(" ")
+    if t.isascii() and t.isdigit() and 0 < len(t) <= 3:
+        number = int(t)
+        return number if number >= 1 else SLOW
+    return SLOW
+
+
+def _text_mobile(text):
+    """An 11-digit mobile typed as text, with spaces around or full-width digits, else SLOW."""
+    t = (_halfwidth(text) if _fullwidth(text) else text).strip(" ")
+    if len(t) == 11 and t.isascii() and t.isdigit() and t[0] == "1" and t[1] in "3456789":
+        return t
+    return SLOW
 
 
 def fast_column(spec, values):
@@ -98,13 +140,16 @@ def _joined(values):
 
 
 def _plain_text_column(kind, values, blank, n):
-    """The text/name fast path for a column of strings with no full-width letters/digits and no control
-    characters anywhere (and, for names, no tab, line break or double space anywhere): only strip, length
-    and suffix are left per value, with the same result as the per-value path below. None when the column
-    is not like that."""
+    """The text/name fast path for a column of strings with no control characters anywhere (for names, with no
+    tab, line break or double space anywhere once full-width letters/digits are made half-width, which is done on
+    the joined column at once): only strip, length and suffix are left per value, with the same result as the
+    per-value path below. None when the column is not like that."""
     joined = _joined(values)
-    if joined is None or _unusual(joined) or joined.count("\x00") >= len(values):
+    if joined is None or joined.count("\x00") != len(values) - 1 or _control_but_nul(joined):
         return None
+    if _fullwidth(joined):  # (no NUL inside a value, counted above: the split gives the values back)
+        joined = _halfwidth_joined(joined)
+        values = joined.split("\x00")
     if kind == "text":
         return [blank if v == "" else (t if (t := v.strip()) and len(t) <= n else SLOW) for v in values]
     if "  " in joined or "\t" in joined or "\n" in joined or "\r" in joined:
@@ -131,17 +176,22 @@ def _control_slow(values, cleaned):
     return cleaned
 
 
-def _plain_email_column(values, n):
-    """Every value a valid ASCII address within `n` characters (the usual column): all lowered at once.
-    None when any value is not (empty, non-ASCII, a line break inside, not an address)."""
+def _plain_email_column(values, n, blank):
+    """Every value a valid ASCII address within `n` characters (the usual column): all lowered at once;
+    else every value such an address with spaces around, or only spaces (`blank`), as clerks' files have
+    them: one multi-line regex over the lowered column. None when any value is neither (non-ASCII, a line
+    break inside, not an address)."""
     joined = _joined(values)
     if (joined is None or not joined.isascii() or "\n" in joined or joined.count("\x00") != len(values) - 1
             or max(map(len, values)) > n):
         return None
     lines = joined.replace("\x00", "\n")
-    if len(_EMAIL_LINE_RE.findall(lines)) != len(values):
+    if " " not in joined and "" not in values and len(_EMAIL_LINE_RE.findall(lines)) == len(values):
+        return lines.lower().split("\n")
+    found = _EMAIL_OR_BLANK_LINE_RE.findall(lines.lower())
+    if len(found) != len(values):
         return None
-    return lines.lower().split("\n")
+    return [address or blank for address in found]
 
 
 def _numeric_mobile_column(values):
@@ -167,7 +217,7 @@ def _fast_column(spec, values):
         if cleaned is not None:
             return cleaned
     if kind == "email" and len(values) > 64:
-        cleaned = _plain_email_column(values, n)
+        cleaned = _plain_email_column(values, n, blank)
         if cleaned is not None:
             return cleaned
     if kind in ("name", "team_name"):
@@ -186,13 +236,13 @@ def _fast_column(spec, values):
     if kind == "int":
         return [blank if (v == "" or v is None) else (
             int(v) if ((v.__class__ is float and v.is_integer()) or v.__class__ is int)
-            and 1 <= v <= MAX_MEMBERS else SLOW) for v in values]
+            and 1 <= v <= MAX_MEMBERS else (_digits(v) if v.__class__ is str else SLOW)) for v in values]
     if kind == "date":
         low, high, low_dt, high_dt = date_bounds(spec.past)
         return [blank if (v == "" or v is None) else (
             v.date() if (v.__class__ is datetime and low_dt <= v <= high_dt) else (
                 v if (v.__class__ is date and low <= v <= high) else (
-                    _iso_date(v, low, high) if v.__class__ is str else SLOW))) for v in values]
+                    _text_date(v, low, high) if v.__class__ is str else SLOW))) for v in values]
     if kind == "mobile" and len(values) > 64:
         cleaned = _numeric_mobile_column(values)
         if cleaned is not None:
@@ -202,15 +252,17 @@ def _fast_column(spec, values):
             str(int(v)) if (v.__class__ in (float, int) and 13_000_000_000 <= v <= 19_999_999_999
                             and v == int(v)) else (
                 v if (v.__class__ is str and len(v) == 11 and v.isascii() and v.isdigit() and v[0] == "1"
-                      and v[1] in "3456789") else SLOW)) for v in values]
+                      and v[1] in "3456789") else (_text_mobile(v) if v.__class__ is str else SLOW)))
+            for v in values]
     if kind == "choice":
         exact = {c: c for c in spec.choices}
-        return [blank if (v == "" or v is None) else (exact.get(v, SLOW) if v.__class__ is str else SLOW)
+        return [blank if (v == "" or v is None) else (exact.get(v) or exact.get(v.strip(" "), SLOW)
+                                                        if v.__class__ is str else SLOW)
                 for v in values]
     if kind == "email":
         return [blank if (v == "" or v is None) else (
-            v.lower() if (v.__class__ is str and v.isascii() and len(v) <= n and _email_full(v)) else SLOW)
-            for v in values]
+            t.lower() if (v.__class__ is str and v.isascii() and len(t := v.strip(" ")) <= n and _email_full(t))
+            else SLOW) for v in values]
     return [blank if (v == "" or v is None) else SLOW for v in values]
 
 

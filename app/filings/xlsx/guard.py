@@ -11,7 +11,7 @@ import re
 from app.core.zipguard import CHUNK, OLE_MAGIC, ZIP_MAGIC, UnsafeFile, ZipLimits, inflate_entry, open_archive
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_COLUMNS = 200
+MAX_COLUMNS = 200  # GR: the column letters _SheetScanner takes as surely inside are A..GR
 XLSX_LIMITS = ZipLimits(max_entries=200, max_total=200 * 1024 * 1024, max_entry=150 * 1024 * 1024,
                         verb="导入", resave="请在Excel/WPS中重新保存为.xlsx后再导入")
 
@@ -19,6 +19,7 @@ DECLARATION_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?\"")
 OVERLAP = 256
 IMPLICIT_POSITION_RE = re.compile(rb"<(?:c|row)(?=[\s>/])(?!\s+r=[\"'])")
+REFERENCE_RE = re.compile(rb"\s+r=[\"']([A-Z]*)(\d*)")
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -96,8 +97,8 @@ def _check_encoding(chunk):
 class _SheetScanner:
     """Streams a worksheet's XML: refuses enormous used ranges and too many rows.
 
-    Cheap on ordinary sheets: rows are counted with bytes.count, and only cell/row references whose
-    row number has as many digits as the limit (or whose column is past MAX_COLUMNS) are looked at.
+    Cheap on ordinary sheets: rows are counted with bytes.count, and only cell/row tags that are not in the
+    usual form with a reference surely inside the bounds are looked at in Python.
     """
 
     def __init__(self, max_rows):
@@ -107,13 +108,19 @@ class _SheetScanner:
         self.row_limit = max_rows + 100
         self.range_limit = self.row_limit + 1000
         limit = str(self.range_limit)
-        # a row number at or above the limit's leading digit and length, or longer: few matches in real files
-        number = rb"(?:\d{%d,}|[%s-9]\d{%d})" % (len(limit) + 1, limit[0].encode(), len(limit) - 1)
-        # one pass finds a row/cell whose first attribute is not r="…" (implicit position) or whose
-        # reference is out of bounds (3-letter column, column past GR, row number at/over the limit)
-        self.position_re = re.compile(
-            rb"<(?:c|row)(?=[\s>/])(?:(?!\s+r=[\"'])|\s+r=[\"']([A-Z]{3,}|[H-Z][A-Z]|G[S-Z]|[A-Z]{0,2}"
-            + number + rb"))")
+        self.limit_digits = len(limit)
+        # a row number surely below the limit: fewer digits, or as many with a smaller leading digit
+        below = rb"[1-9]\d{0,%d}" % (len(limit) - 2)
+        if limit[0] != "1":
+            below += rb"|[1-%s]\d{%d}" % (str(int(limit[0]) - 1).encode(), len(limit) - 1)
+        # Every cell/row tag that is not exactly <c r="…"> with a column up to GR and a row number surely
+        # below the limit (or <row r="…">): its position is implicit, quoted or spaced unusually, or out of
+        # bounds, and feed() looks at it closely. The literal prefixes let `re` skip to each tag, and the
+        # usual tag is dismissed by the first characters of the lookahead.
+        self.position_res = (
+            re.compile(rb'<c(?=[\s>/])(?! r="(?:[A-F]?[A-Z]|G[A-R])(?:' + below + rb')")'),
+            re.compile(rb'<row(?=[\s>/])(?! r="(?:' + below + rb')")'),
+        )
         self.rows = 0
         self.dimension_checked = False
         self.row_tag = b"<row"
@@ -138,20 +145,20 @@ class _SheetScanner:
         if self.needs_strict_scan:
             return  # _strict_scan checks every position after this pass
         cut = len(window) - 32  # a tag cut in two at the end is searched again with the next window
-        for match in self.position_re.finditer(window):
-            ref = match.group(1)
-            if ref is None:
-                if match.start() < cut:
-                    self.needs_strict_scan = True  # positions must be counted exactly
-                    return
-                continue
-            ref = ref.decode()
-            letters = ref.rstrip("0123456789")
-            number = ref[len(letters):]
-            if len(letters) > 3 or (letters and column_index(letters) > MAX_COLUMNS):
-                raise UnsafeFile("工作表使用范围过大（列数过多），请删除多余的列后再导入。")
-            if number and int(number) > self.range_limit:
-                raise UnsafeFile(f"工作表使用范围过大（到第{int(number)}行），请删除多余的空行后再导入。")
+        for position_re in self.position_res:
+            for match in position_re.finditer(window):
+                ref = REFERENCE_RE.match(window, match.end())
+                if ref is None:  # no r="…" first: positions are implied and must be counted exactly
+                    if match.start() < cut:
+                        self.needs_strict_scan = True
+                        return
+                    continue
+                letters, number = ref.group(1).decode(), ref.group(2).lstrip(b"0")
+                if len(letters) > 3 or (letters and column_index(letters) > MAX_COLUMNS):
+                    raise UnsafeFile("工作表使用范围过大（列数过多），请删除多余的列后再导入。")
+                if len(number) > self.limit_digits or (number and int(number) > self.range_limit):
+                    shown = number[:12].decode() + ("…" if len(number) > 12 else "")
+                    raise UnsafeFile(f"工作表使用范围过大（到第{shown}行），请删除多余的空行后再导入。")
 
     def _check_dimension(self, match):
         end_col, end_row = match.group(3), match.group(4)

@@ -21,9 +21,8 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from itertools import repeat
-from operator import sub
+from operator import itemgetter, sub
 
 from flask import current_app
 from python_calamine import CalamineWorkbook
@@ -187,21 +186,22 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
         result.add(header_index + 1, None, "缺少必填列：" + "、".join(f"「{m}」" for m in missing) + "。")
         return []
     body = rows[header_index + 1:]
-    # per row, the cells that are neither "" nor None (C-level maps: no bytecode per row)
-    filled = list(map(sub, map(sub, map(len, body), map(list.count, body, repeat(""))),
-                      map(list.count, body, repeat(None))))
-    if not body or min(filled) > 3:  # the usual file: no row can be blank, keep them all as they are
-        lines, kept = range(header_index + 2, header_index + 2 + len(body)), body
-    else:
-        lines, kept = [], []
-        for line, row, rest in zip(range(header_index + 2, header_index + 2 + len(body)), body, filled):
-            if rest == 0:
-                continue
-            if rest <= 3 and all(v.__class__ is str and (v == "" or v.isspace()) for v in row if v is not None):
-                continue  # only stray spaces: a blank row
-            lines.append(line)
-            kept.append(row)
-    del filled
+    lines, kept = range(header_index + 2, header_index + 2 + len(body)), body
+    if not _names_all_filled(body, columns[NAME_FIELDS[kind]]):
+        # per row, the cells that are neither "" nor None (C-level maps: no bytecode per row)
+        filled = list(map(sub, map(sub, map(len, body), map(list.count, body, repeat(""))),
+                          map(list.count, body, repeat(None))))
+        if body and min(filled) <= 3:  # some row may be blank: keep only the others
+            lines, kept = [], []
+            for line, row, rest in zip(range(header_index + 2, header_index + 2 + len(body)), body, filled):
+                if rest == 0:
+                    continue
+                if rest <= 3 and all(v.__class__ is str and (v == "" or v.isspace()) for v in row
+                                     if v is not None):
+                    continue  # only stray spaces: a blank row
+                lines.append(line)
+                kept.append(row)
+        del filled
     result.rows_checked = len(kept)
     if len(kept) > max_rows:
         result.add(None, None, f"文件行数超过上限（最多{max_rows}行数据），请拆分后分批导入。")
@@ -211,7 +211,7 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
         return []
     problems, bad_rows = [], set()
     transposed = list(zip(*kept))  # one C-level pass: a tuple per spreadsheet column
-    raw_columns = [list(transposed[columns[spec.name]]) if spec.name in columns else [None] * len(kept)
+    raw_columns = [transposed[columns[spec.name]] if spec.name in columns else (None,) * len(kept)
                    for spec in specs]
     del transposed
     kept.clear()
@@ -224,14 +224,12 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
             values = [default_enterprise if (v == "" or v is None or (v.__class__ is str and v.isspace()))
                       else v for v in values]
         cleaned = fast_column(spec, values)
-        if SLOW in cleaned:
-            for i, value in enumerate(cleaned):
-                if value is SLOW:
-                    try:
-                        cleaned[i] = slow_value(spec, values[i])
-                    except FieldProblem as problem:
-                        bad_rows.add(i)
-                        problems.append((lines[i], order, spec.label, str(problem)))
+        for i in _slow_positions(cleaned):
+            try:
+                cleaned[i] = slow_value(spec, values[i])
+            except FieldProblem as problem:
+                bad_rows.add(i)
+                problems.append((lines[i], order, spec.label, str(problem)))
         cleaned_columns.append(cleaned)
         del values
     names = [spec.name for spec in specs]
@@ -250,9 +248,12 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
                 else:
                     enterprises[i] = fixed_enterprise
     existing = _existing_keys(kind, unit.id, year)
+    # the usual case, decided at C speed: names unique in the file (so are the (enterprise, name) pairs),
+    # none filed before; the pairs are only built when something is filed already
+    if (not bad_rows and len(set(group_names)) == len(group_names)
+            and (not existing or existing.isdisjoint(zip(enterprises, group_names)))):
+        return cleaned_columns
     keys = list(zip(enterprises, group_names))
-    if not bad_rows and len(set(keys)) == len(keys) and existing.isdisjoint(keys):
-        return cleaned_columns  # the usual case, decided at C speed
     seen = {}
     for i, key in enumerate(keys):
         if i in bad_rows:
@@ -273,6 +274,33 @@ def _validate_rows(kind, rows, result, *, unit, year, max_rows, fixed_enterprise
     return cleaned_columns
 
 
+def _names_all_filled(body, index):
+    """True when every row's name cell (a required column) holds something other than "", None or spaces:
+    then no row can be blank, and counting each row's filled cells is not needed (the usual file)."""
+    try:
+        names = list(map(itemgetter(index), body))
+    except IndexError:
+        return False
+    if None in names or "" in names:
+        return False
+    try:
+        return not any(map(str.isspace, names))
+    except TypeError:  # numbers among the names (never blank)
+        return not any(v.__class__ is str and v.isspace() for v in names)
+
+
+def _slow_positions(cleaned):
+    """The positions of the SLOW cells, found by list.index (a C-level scan) instead of a loop over every cell."""
+    positions, start = [], 0
+    try:
+        while True:
+            start = cleaned.index(SLOW, start)
+            positions.append(start)
+            start += 1
+    except ValueError:
+        return positions
+
+
 def _compare_key(name):
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
 
@@ -286,10 +314,9 @@ def _existing_keys(kind, unit_id, year):
 
 
 def _iso_dates(column):
-    """date → "2024-03-01" (None kept) for a whole column."""
-    if None not in column:
-        return list(map(date.isoformat, column))
-    return [None if value is None else value.isoformat() for value in column]
+    """date → "2024-03-01" (None kept) for a whole column, converting each distinct date once."""
+    table = {day: day.isoformat() for day in set(column) if day is not None}
+    return list(map(table.get, column))
 
 
 def _insert(kind, columns, *, unit, year, invitation, source):
@@ -310,7 +337,7 @@ def _insert(kind, columns, *, unit, year, invitation, source):
     connection = db.session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     # columns empty in every row are left to their NULL default: less to bind per row
-    keep = [i for i, column in enumerate(columns) if column.count(None) != count]
+    keep = [i for i, column in enumerate(columns) if column[0] is not None or column.count(None) != count]
     names = [names[i] for i in keep]
     columns = [columns[i] for i in keep]
     if connection.dialect.name == "sqlite":
