@@ -143,4 +143,8 @@
     var form = event.target.closest ? event.target.closest("form[data-rubric-total]") : null;
     if (form && event.target.matches("input[data-points]")) { update(form); }
   });
+  // what was typed before this script ran (a slow connection) counts too
+  function updateAll() { document.querySelectorAll("form[data-rubric-total]").forEach(update); }
+  document.addEventListener("DOMContentLoaded", updateAll);
+  document.addEventListener("htmx:afterSwap", updateAll);
 })();
