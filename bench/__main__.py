@@ -332,19 +332,26 @@ def import_rows(server, db_path, cookie, csrf, unit_id, year, clean):
     return rows
 
 
+def fresh_site(tmpdir):
+    """A throw-away database and instance folder in tmpdir with one approved unit; returns
+    (app, db_path, instance, unit_id, cookie, csrf, year)."""
+    tmp = Path(tmpdir)
+    instance = tmp / "instance"
+    (instance / "uploads").mkdir(parents=True)
+    os.environ["INSTANCE_PATH"] = str(instance)
+    db_path = tmp / "bench.sqlite3"
+    app = make_app(db_path, instance)
+    unit_id, cookie, csrf = make_unit(app)
+    with app.app_context():
+        from app.core.settings import filing_period
+        year = filing_period().year
+    return app, db_path, instance, unit_id, cookie, csrf, year
+
+
 def import_part():
     """BENCH_ONLY=import: only the two import workloads (clean and realistic) on a fresh database."""
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmpdir:
-        tmp = Path(tmpdir)
-        instance = tmp / "instance"
-        (instance / "uploads").mkdir(parents=True)
-        os.environ["INSTANCE_PATH"] = str(instance)
-        db_path = tmp / "bench.sqlite3"
-        app = make_app(db_path, instance)
-        unit_id, cookie, csrf = make_unit(app)
-        with app.app_context():
-            from app.core.settings import filing_period
-            year = filing_period().year
+        app, db_path, instance, unit_id, cookie, csrf, year = fresh_site(tmpdir)
         server = Server(db_path, instance)
         try:
             return import_rows(server, db_path, cookie, csrf, unit_id, year, group_file(10_000))
@@ -357,15 +364,7 @@ def filings_part():
     picker; returns the table rows."""
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        instance = tmp / "instance"
-        (instance / "uploads").mkdir(parents=True)
-        os.environ["INSTANCE_PATH"] = str(instance)
-        db_path = tmp / "bench.sqlite3"
-        app = make_app(db_path, instance)
-        unit_id, cookie, csrf = make_unit(app)
-        with app.app_context():
-            from app.core.settings import filing_period
-            year = filing_period().year
+        app, db_path, instance, unit_id, cookie, csrf, year = fresh_site(tmpdir)
         print("生成测试文件（10,000 行与 50,000 行）…", flush=True)
         data10k, data50k = group_file(10_000), group_file(50_000, seed=2, enterprises=400)
         server = Server(db_path, instance)

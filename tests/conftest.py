@@ -1,6 +1,7 @@
 """Fixtures: app (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), db, client, login, factories."""
 import os
 import threading
+from datetime import datetime, timedelta, timezone
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +22,26 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 POSTGRESQL_ONLY = [backend for backend in BACKENDS if backend == "postgresql"]
 KEEP_TABLES = {"province", "industry", "alembic_version"}
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+
+
+class FrozenClock:
+    """The time app.core.clock.utcnow answers while frozen; advance(**timedelta) moves it on."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def freeze_clock(monkeypatch, now=None):
+    """Freeze app.core.clock.utcnow (and so china_today, the limiter and sessions) at `now` (default: now)."""
+    import app.core.clock as core_clock
+
+    frozen = FrozenClock(now or datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0))
+    monkeypatch.setattr(core_clock, "utcnow", lambda: frozen.now)
+    return frozen
 
 
 class CsrfClient(FlaskClient):

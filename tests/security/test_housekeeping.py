@@ -5,7 +5,7 @@ import io
 import os
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,24 +17,15 @@ from app.core.extensions import db
 from app.core.tokens import hash_token
 from app.models import CaptchaChallenge, JobClaim, RateLimitBucket, StoredFile, UserSession
 from tests.security.conftest import png_bytes
+from tests.conftest import freeze_clock
 
 MB = 1024 * 1024
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """A frozen utcnow (app.core.clock) that a test moves forward: clock.advance(minutes=11)."""
-    import app.core.clock as core_clock
-
-    class Clock:
-        now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    frozen = Clock()
-    monkeypatch.setattr(core_clock, "utcnow", lambda: frozen.now)
-    return frozen
+    """A frozen utcnow that a test moves forward: clock.advance(minutes=11)."""
+    return freeze_clock(monkeypatch)
 
 
 def litter(app, user_id, now, tag="a"):

@@ -1,5 +1,5 @@
 """Login failures are counted over a sliding 15 minutes: no clock boundary resets them."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -7,6 +7,7 @@ from app.accounts import services as accounts
 from app.core import ratelimit
 from app.core.extensions import db
 from tests.factories import PASSWORD
+from tests.conftest import freeze_clock
 
 BOUNDARY = 1_800_000_000 - 1_800_000_000 % accounts.FAILURE_WINDOW  # a multiple of 15 minutes
 
@@ -75,17 +76,7 @@ def test_rate_limit_counts_the_last_window_not_the_clock_window(app):
 @pytest.fixture
 def clock(monkeypatch):
     """Freeze app.core.clock.utcnow 30 s before a 15-minute boundary; clock.advance(seconds=...)."""
-    import app.core.clock as core_clock
-
-    class Clock:
-        now = datetime.fromtimestamp(BOUNDARY - 30, timezone.utc).replace(tzinfo=None)
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    frozen = Clock()
-    monkeypatch.setattr(core_clock, "utcnow", lambda: frozen.now)
-    return frozen
+    return freeze_clock(monkeypatch, datetime.fromtimestamp(BOUNDARY - 30, timezone.utc).replace(tzinfo=None))
 
 
 def test_the_login_form_locks_across_the_boundary(client, make, captcha_answer, clock):

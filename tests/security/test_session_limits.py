@@ -1,5 +1,5 @@
 """Sessions end on the server: 2 hours without a request, 12 hours after login, whatever the cookie says."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -8,25 +8,15 @@ from app.core.extensions import db
 from app.core.tokens import hash_token
 from app.models import UserSession
 from tests.factories import PASSWORD
+from tests.conftest import freeze_clock
 
 EXPIRED = "登录已超时，请重新登录"
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """A frozen utcnow (app.core.clock) that a test moves forward: clock.advance(hours=1)."""
-    import app.core.clock as core_clock
-
-    class Clock:
-        now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-            return self.now
-
-    frozen = Clock()
-    monkeypatch.setattr(core_clock, "utcnow", lambda: frozen.now)
-    return frozen
+    """A frozen utcnow that a test moves forward: clock.advance(hours=1)."""
+    return freeze_clock(monkeypatch)
 
 
 def log_in(client, user, captcha):
