@@ -101,7 +101,7 @@ def _avoidances_page(rounds, review_round, errors=None, form=None, status=200):
     experts = avoidances.round_experts(review_round) if review_round else []
     return render("admin/review/avoidances.html", "admin/review/_avoidances.html", status=status,
                   year=current_declaration_period().year, rounds=rounds, review_round=review_round, rows=rows,
-                  total=total, page=page, page_size=avoidances.PAGE_SIZE, filters=filters, experts=experts,
+                  total=total, page_no=page, page_size=avoidances.PAGE_SIZE, filters=filters, experts=experts,
                   errors=errors or {}, form=form or {}, source_labels=AVOID_SOURCE_LABELS,
                   state_labels=avoidances.STATE_LABELS)
 
@@ -135,8 +135,8 @@ def add_avoidance(round_id):
     form = {k: (request.form.get(k) or "").strip()[:500] for k in ("decl_no", "expert_id", "reason")}
     return _avoidance_action(
         review_round, "new", lambda: avoidances.add_manual(
-            review_round, form["decl_no"], request.form.get("expert_id", type=int), form["reason"],
-            current_user),
+            review_round, form["decl_no"], request.form.get("expert_id", type=int),
+            request.form.get("reason", ""), current_user),
         f"已设为回避：成果{form['decl_no']}。", form)
 
 
