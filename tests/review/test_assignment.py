@@ -171,3 +171,13 @@ def test_manual_move_and_its_refusals(app, admin_client, review, monkeypatch):
 
 def test_has_scores_is_false_until_scoring_exists():
     assert assignment.has_scores(1, 1) is False
+
+
+def test_a_group_with_declarations_is_not_deleted(app, admin_client, review):
+    round_id = review.round()
+    (declaration,) = review.declarations(1)
+    group = review.group(round_id, "甲组")
+    admin_client.post(f"/admin/review/rounds/{round_id}/assignments/{declaration}", data={"group_id": group})
+    refused = admin_client.post(f"/admin/review/groups/{group}/delete", headers=HX)
+    assert refused.status_code == 422 and "还有成果，请先将成果分配到其他专业组" in refused.text
+    assert _state(app)[0] == 1
