@@ -181,3 +181,27 @@ def test_a_group_with_declarations_is_not_deleted(app, admin_client, review):
     refused = admin_client.post(f"/admin/review/groups/{group}/delete", headers=HX)
     assert refused.status_code == 422 and "还有成果，请先将成果分配到其他专业组" in refused.text
     assert _state(app)[0] == 1
+
+
+def _row(i, topic="创新型"):
+    from app.review.avoidance_records import DeclarationRow
+
+    return DeclarationRow(i, f"QCSB-2030-{i:04d}", f"成果{i}", f"企业{i}", 1, "单位", topic)
+
+
+def test_plan_places_with_an_unavoidable_conflict_and_explains_the_unplaced():
+    inputs = assignment.Inputs(
+        declarations=[_row(1), _row(2), _row(3, "问题解决型")], groups=[(10, "甲组"), (20, "乙组")],
+        members={10: {1, 2, 3, 4}, 20: {5, 6, 7, 8}}, avoided={(1, 1), (1, 5), (2, 1), (2, 2), (2, 5), (2, 6)},
+        current={3: 20})
+    result = assignment.plan(inputs)
+    assert result.placed[1] in (10, 20)  # 3 non-avoided experts are left in either group
+    assert [(d.id, reason) for d, reason in result.unplaced] == [
+        (2, "回避后各专业组的有效评委都不足3人（该成果有4位评委回避）。")]
+    assert sum(s.with_conflict for s in result.stats) == 1 and sum(s.avoidances for s in result.stats) == 1
+    assert result.topics == ["创新型", "问题解决型"] and set(result.placed) == {1, 3}
+    changed = assignment.Inputs(inputs.declarations, inputs.groups, inputs.members, inputs.avoided - {(2, 6)},
+                                inputs.current)
+    assert changed.token() != inputs.token() == assignment.plan(inputs).token
+    small = assignment.Inputs([_row(1)], [(10, "甲组")], {10: {1, 2}}, set(), {})
+    assert assignment.plan(small).unplaced[0][1] == "各专业组的评委都不足3人。"
