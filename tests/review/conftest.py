@@ -70,17 +70,17 @@ class ReviewData:
 
         enterprise_name is 企业{i}; the units are named 测试化工有限公司N by the factory.
         """
-        from tests.secretariat.declaration_factory import bulk_declarations
-
         from app.declarations.models import Declaration
+        from tests.secretariat.declaration_factory import bulk_declarations
 
         unit_ids = [self.make.unit().id for _ in range(units)]
         year = self.year()
         start = next(_seq) * 1000
         bulk_declarations(self.app, unit_ids, year, count, start=start, status=status)
         with self.app.app_context():
-            rows = db.session.execute(db.select(Declaration).where(Declaration.year == year, Declaration.decl_no.in_(
-                [f"QCSB-{year}-{start + i + 5000:05d}" for i in range(count)])).order_by(Declaration.id)).scalars()
+            numbers = [f"QCSB-{year}-{start + i + 5000:05d}" for i in range(count)]
+            rows = db.session.execute(db.select(Declaration).where(
+                Declaration.year == year, Declaration.decl_no.in_(numbers)).order_by(Declaration.id)).scalars()
             ids = []
             for i, row in enumerate(rows):
                 row.kind = kind

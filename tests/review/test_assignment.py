@@ -24,8 +24,8 @@ def _state(app):
 
 
 def _big_round(review):
-    """200 accepted declarations (1 in 3 问题解决型) of 5 units and 5 groups of 5, 5, 5, 5 and 3 experts; an expert of
-    group 1 recommended by the first unit, one of group 2 working at 企业7 (auto 回避 of 企业7, 企业70–79)."""
+    """200 accepted declarations (1 in 3 问题解决型) of 5 units and 5 groups of 5, 5, 5, 5 and 3 experts; an expert
+    of group 1 recommended by the first unit, one of group 2 working at 企业7 (auto 回避 of 企业7, 企业70–79)."""
     round_id = review.round()
     declarations = review.declarations(200, units=5, topic=lambda i: "问题解决型" if i % 3 == 0 else "创新型")
     groups = []
@@ -50,8 +50,8 @@ def test_auto_group_preview_then_apply_200_declarations(app, admin_client, revie
     assert re.search(r'id="placed-count">200<', page.text) and re.search(r'id="unplaced-count">0<', page.text)
     assert _state(app) == before  # the preview changes nothing
 
-    applied = admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": _token(page.text)},
-                                headers=HX)
+    url = f"/admin/review/rounds/{round_id}/auto-group"
+    applied = admin_client.post(url, data={"token": _token(page.text)}, headers=HX)
     assert applied.status_code == 204 and "/admin/review/assignments" in applied.headers["HX-Redirect"]
     with app.app_context():
         from app.declarations.models import Declaration
@@ -60,10 +60,12 @@ def test_auto_group_preview_then_apply_200_declarations(app, admin_client, revie
                                          .where(ReviewAssignment.round_id == round_id)).all())
         topics = dict(db.session.execute(db.select(Declaration.id, Declaration.topic_type)).all())
         members = defaultdict(set)
-        for gid, eid in db.session.execute(db.select(ReviewGroupMember.group_id, ReviewGroupMember.expert_id)):
+        pairs = db.select(ReviewGroupMember.group_id, ReviewGroupMember.expert_id)
+        for gid, eid in db.session.execute(pairs):
             members[gid].add(eid)
         avoided = defaultdict(set)
-        rows = db.session.execute(db.select(Avoidance).where(Avoidance.cancelled_at.is_(None))).scalars().all()
+        active = db.select(Avoidance).where(Avoidance.cancelled_at.is_(None))
+        rows = db.session.execute(active).scalars().all()
         for row in rows:
             avoided[row.declaration_id].add(row.expert_id)
         assert {r.source for r in rows} == {"auto_unit", "auto_name"}
@@ -101,12 +103,11 @@ def test_stale_preview_is_refused_and_the_new_preview_shown(app, admin_client, r
     assert _state(app)[0] == 0
     assert admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": ""},
                              headers=HX).status_code == 409
-    fresh = admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": _token(stale.text)},
-                              headers=HX)
+    url = f"/admin/review/rounds/{round_id}/auto-group"
+    fresh = admin_client.post(url, data={"token": _token(stale.text)}, headers=HX)
     assert fresh.status_code == 204 and _state(app)[0] == 6
     # The same token again: the assignment is part of the inputs, so it is stale now.
-    again = admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": _token(stale.text)},
-                              headers=HX)
+    again = admin_client.post(url, data={"token": _token(stale.text)}, headers=HX)
     assert again.status_code == 409
 
 
@@ -192,7 +193,8 @@ def _row(i, topic="创新型"):
 def test_plan_places_with_an_unavoidable_conflict_and_explains_the_unplaced():
     inputs = assignment.Inputs(
         declarations=[_row(1), _row(2), _row(3, "问题解决型")], groups=[(10, "甲组"), (20, "乙组")],
-        members={10: {1, 2, 3, 4}, 20: {5, 6, 7, 8}}, avoided={(1, 1), (1, 5), (2, 1), (2, 2), (2, 5), (2, 6)},
+        members={10: {1, 2, 3, 4}, 20: {5, 6, 7, 8}},
+        avoided={(1, 1), (1, 5), (2, 1), (2, 2), (2, 5), (2, 6)},
         current={3: 20})
     result = assignment.plan(inputs)
     assert result.placed[1] in (10, 20)  # 3 non-avoided experts are left in either group

@@ -1,5 +1,4 @@
-"""Real browser, desktop and phone: the secretariat previews and confirms 自动分组, moves a declaration, and sets and
-cancels a 回避 with its reason."""
+"""Real browser, desktop and phone: the secretariat previews and confirms 自动分组, and sets and cancels a 回避 with its reason."""
 import pytest
 from playwright.sync_api import expect
 
@@ -7,7 +6,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _errors(pg):
-    # Refused forms answer 422 on purpose (htmx swaps them); Chromium logs that status, nothing else may appear.
+    # Refused forms answer 422 on purpose (htmx swaps them); Chromium logs that status, nothing else.
     return [e for e in pg.watcher.errors if "status of 422" not in e]
 
 

@@ -76,7 +76,8 @@ def test_assignment_list_and_preview_query_counts(admin_client, review, count_qu
     few_ids = review.declarations(3, units=1)
     group = review.group(round_id, "组1", [review.expert() for _ in range(3)])
     admin_client.post(f"/admin/review/rounds/{round_id}/assignments/{few_ids[0]}", data={"group_id": group})
-    listing, preview = f"/admin/review/assignments?round={round_id}", f"/admin/review/rounds/{round_id}/auto-group"
+    listing = f"/admin/review/assignments?round={round_id}"
+    preview = f"/admin/review/rounds/{round_id}/auto-group"
     few_list, _ = _count(count_queries, admin_client, listing)
     few_preview, _ = _count(count_queries, admin_client, preview)
     review.declarations(297, units=4, topic=lambda i: "问题解决型" if i % 2 else "创新型")

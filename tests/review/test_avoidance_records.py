@@ -11,8 +11,8 @@ HX = {"HX-Request": "true"}
 
 def _records(app):
     with app.app_context():
-        return [(a.declaration_id, a.expert_id, a.source, a.is_active, a.cancel_reason) for a in db.session.execute(
-            db.select(Avoidance).order_by(Avoidance.id)).scalars()]
+        rows = db.session.execute(db.select(Avoidance).order_by(Avoidance.id)).scalars()
+        return [(a.declaration_id, a.expert_id, a.source, a.is_active, a.cancel_reason) for a in rows]
 
 
 def _setup(app, review):
@@ -42,7 +42,8 @@ def test_recheck_is_idempotent_and_leaves_manual_records(app, admin_client, revi
     # Part F 9: containment fires for 中国石化北京燕山分公司 vs 北京燕山分公司, never for the 2-character 燕山.
     assert (first, yanshan, "auto_name", True, "") in records
     assert not [r for r in records if r[1] == short]
-    assert {(r[0], r[2]) for r in records if r[1] == same_unit} == {(first, "auto_unit"), (second, "auto_unit")}
+    by_unit = {(r[0], r[2]) for r in records if r[1] == same_unit}
+    assert by_unit == {(first, "auto_unit"), (second, "auto_unit")}
     assert len(records) == 3
     page = admin_client.get(f"/admin/review/avoidances?round={round_id}").text
     assert "已重新检查回避：新增3条，取消0条" in page
@@ -93,7 +94,8 @@ def test_manual_avoidance_needs_a_reason_and_a_round_expert(app, admin_client, r
     outsider = review.expert("局外专家")
     url = f"/admin/review/rounds/{round_id}/avoidances"
     decl_no = _decl_no(app, first)
-    no_reason = admin_client.post(url, data={"decl_no": decl_no, "expert_id": yanshan, "reason": ""}, headers=HX)
+    no_reason = admin_client.post(url, data={"decl_no": decl_no, "expert_id": yanshan, "reason": ""},
+                                  headers=HX)
     assert no_reason.status_code == 422 and "请填写回避原因" in no_reason.text
     assert f'value="{decl_no}"' in no_reason.text  # what was typed is kept
     for data, message in (({"decl_no": "", "expert_id": yanshan, "reason": "x"}, "请填写本轮参评成果的申报编号"),
@@ -107,7 +109,8 @@ def test_manual_avoidance_needs_a_reason_and_a_round_expert(app, admin_client, r
     assert _records(app) == []
     assert admin_client.post(url, data={"decl_no": decl_no, "expert_id": yanshan, "reason": "亲属关系"},
                              headers=HX).status_code == 204
-    again = admin_client.post(url, data={"decl_no": decl_no, "expert_id": yanshan, "reason": "亲属关系"}, headers=HX)
+    again = admin_client.post(url, data={"decl_no": decl_no, "expert_id": yanshan, "reason": "亲属关系"},
+                              headers=HX)
     assert again.status_code == 422 and "已手动回避" in again.text
     listing = admin_client.get(f"/admin/review/avoidances?round={round_id}").text
     for label in ("成果名称", "申报编号", "申报单位", "完成单位（企业名称）", "回避状态", "回避类型", "回避原因",
@@ -130,7 +133,7 @@ def test_filters_and_audit_labels(app, admin_client, review):
     assert admin_client.get(base + "&decl_no=%25").text.count("取消回避</button>") == 0  # LIKE escaped
     assert admin_client.get(base + "&state=bogus&source=bogus").status_code == 200
     with app.app_context():
-        row_id = db.session.execute(db.select(Avoidance.id).where(Avoidance.expert_id == yanshan)).scalar_one()
+        row_id = db.session.scalar(db.select(Avoidance.id).where(Avoidance.expert_id == yanshan))
     admin_client.post(f"/admin/review/rounds/{round_id}/avoidances/{row_id}/cancel", data={"reason": "误判"})
     with app.app_context():
         actions = set(db.session.execute(db.select(AuditLog.action)).scalars())
