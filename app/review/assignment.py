@@ -22,6 +22,7 @@ from app.review.rounds import ReviewError
 
 MIN_EXPERTS = 3
 NO_TOPIC = "—"
+STALE_MESSAGE = "分组预览生成后，成果、专业组、评委或回避已有变化，请查看新的预览后再确认。"
 
 
 class StalePreview(ReviewError):
@@ -154,6 +155,11 @@ def _why(inputs, group_ids, mine):
     return f"回避后各专业组的有效评委都不足{MIN_EXPERTS}人（该成果有{len(mine)}位评委回避）。"
 
 
+def _not_locked(review_round):
+    if review_round.is_locked:
+        raise ReviewError("评审轮次已锁定，不能更改分组。")
+
+
 def preview(review_round):
     """The 自动分组 preview of the round (reads, changes nothing)."""
     return plan(read_inputs(review_round))
@@ -164,9 +170,10 @@ def apply(review_round, token, actor):
 
     The automatic 回避 the preview counted are stored first (重新检查回避); unplaced declarations lose their group.
     """
+    _not_locked(review_round)
     inputs = read_inputs(review_round)
     if not token or token != inputs.token():
-        raise StalePreview("分组预览生成后，成果、专业组、评委或回避已有变化，请查看新的预览后再确认。")
+        raise StalePreview(STALE_MESSAGE)
     result = plan(inputs)
     locked = [d_id for d_id, g in result.placed.items()
               if inputs.current.get(d_id) not in (None, g) and has_scores(review_round.id, d_id)]
@@ -208,6 +215,7 @@ def move(review_round, declaration, group_id, actor):
 
     Returns a warning when the group leaves it fewer than 3 non-avoided experts ("" otherwise).
     """
+    _not_locked(review_round)
     group = db.session.get(ReviewGroup, group_id) if group_id else None
     if group is None or group.round_id != review_round.id:
         raise ReviewError("请选择本轮的专业组。")

@@ -207,3 +207,21 @@ def test_plan_places_with_an_unavoidable_conflict_and_explains_the_unplaced():
     assert changed.token() != inputs.token() == assignment.plan(inputs).token
     small = assignment.Inputs([_row(1)], [(10, "甲组")], {10: {1, 2}}, set(), {})
     assert assignment.plan(small).unplaced[0][1] == "各专业组的评委都不足3人。"
+
+
+def test_a_locked_round_keeps_its_groups(app, admin_client, review):
+    from app.review.models import ReviewRound
+
+    round_id = review.round()
+    (declaration,) = review.declarations(1)
+    group = review.group(round_id, "甲组", [review.expert() for _ in range(3)])
+    token = _token(admin_client.get(f"/admin/review/rounds/{round_id}/auto-group").text)
+    with app.app_context():
+        db.session.get(ReviewRound, round_id).is_locked = True
+        db.session.commit()
+    applied = admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": token}, headers=HX)
+    assert applied.status_code == 409 and "评审轮次已锁定，不能更改分组" in applied.text
+    moved = admin_client.post(f"/admin/review/rounds/{round_id}/assignments/{declaration}",
+                              data={"group_id": group}, headers=HX)
+    assert moved.status_code == 422 and "评审轮次已锁定" in moved.text
+    assert _state(app)[0] == 0

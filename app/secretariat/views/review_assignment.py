@@ -1,6 +1,7 @@
 """评审管理 (C-S7, C-S8): 成果分组 with 自动分组 (preview, then 确认分组) and manual moves; 回避管理."""
 from flask import flash, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, render
@@ -83,10 +84,13 @@ def apply_auto_group(round_id):
     review_round = round_service.get_round_or_404(round_id)
     try:
         result = service.apply(review_round, request.form.get("token", ""), current_user)
+        db.session.commit()
     except round_service.ReviewError as error:
         db.session.rollback()
         return _preview_page(round_service.get_round_or_404(round_id), str(error), status=409)
-    db.session.commit()
+    except IntegrityError:  # another 确认分组 of the same round committed first
+        db.session.rollback()
+        return _preview_page(round_service.get_round_or_404(round_id), service.STALE_MESSAGE, status=409)
     flash(f"已确认分组：{len(result.placed)}项成果已分到专业组"
           + (f"，{len(result.unplaced)}项未能分组" if result.unplaced else "") + "。", "success")
     return htmx_redirect(url_for("admin.review_assignments", round=round_id))
