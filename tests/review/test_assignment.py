@@ -84,7 +84,11 @@ def test_auto_group_preview_then_apply_200_declarations(app, admin_client, revie
     assert {"avoidance.recheck", "review_assignment.auto"} <= set(actions) <= set(ACTION_LABELS)
 
     listing = admin_client.get(f"/admin/review/assignments?round={round_id}").text
-    assert listing.count("分配到专业组</button>") == 200 and "有效评委不足</span>" not in listing
+    assert listing.count("分配到专业组</button>") == 100 and "符合条件 200 项" in listing and "下一页" in listing
+    second = admin_client.get(f"/admin/review/assignments?round={round_id}&page=2").text
+    assert second.count("分配到专业组</button>") == 100 and ">200</td>" in second and "上一页" in second
+    for page in (listing, second):
+        assert "有效评委不足</span>" not in page and "未分组</td>" not in page
     grouped = admin_client.get(f"/admin/review/assignments?round={round_id}&group={groups[4][0]}").text
     assert grouped.count("分配到专业组</button>") == per_group[groups[4][0]]
 
@@ -225,3 +229,15 @@ def test_a_locked_round_keeps_its_groups(app, admin_client, review):
                               data={"group_id": group}, headers=HX)
     assert moved.status_code == 422 and "评审轮次已锁定" in moved.text
     assert _state(app)[0] == 0
+
+
+def test_a_move_keeps_the_page_and_filters(app, admin_client, review):
+    round_id = review.round()
+    (declaration,) = review.declarations(1)
+    group = review.group(round_id, "甲组", [review.expert() for _ in range(3)])
+    listing = admin_client.get(f"/admin/review/assignments?round={round_id}&topic=创新型").text
+    assert f"/admin/review/rounds/{round_id}/assignments/{declaration}?topic=" in listing  # no empty q=, group=
+    moved = admin_client.post(f"/admin/review/rounds/{round_id}/assignments/{declaration}?topic=创新型&page=2",
+                              data={"group_id": group}, headers=HX)
+    assert moved.status_code == 204 and "topic=" in moved.headers["HX-Redirect"]
+    assert "page=2" in moved.headers["HX-Redirect"]

@@ -13,6 +13,8 @@ from app.review import rounds as round_service
 from app.review.models import AVOID_SOURCE_LABELS
 from app.secretariat.views import bp
 
+ASSIGNMENT_PAGE = 100
+
 
 def _chosen_round():
     rounds = round_service.rounds(current_declaration_period().year)
@@ -30,9 +32,14 @@ def _assignment_filters():
 def _assignments_page(rounds, review_round, errors=None, status=200):
     filters = _assignment_filters()
     rows, inputs = service.assignment_rows(review_round, filters) if review_round else ([], None)
+    page = max(request.args.get("page", 1, type=int), 1)
+    start = (page - 1) * ASSIGNMENT_PAGE
     return render("admin/review/assignments.html", "admin/review/_assignments.html", status=status,
-                  year=current_declaration_period().year, rounds=rounds, review_round=review_round, rows=rows,
-                  inputs=inputs, filters=filters, errors=errors or {}, min_experts=service.MIN_EXPERTS)
+                  year=current_declaration_period().year, rounds=rounds, review_round=review_round,
+                  rows=rows[start:start + ASSIGNMENT_PAGE], total=len(rows), start=start, page_no=page,
+                  page_size=ASSIGNMENT_PAGE, inputs=inputs, filters=filters,
+                  query={k: v for k, v in filters.items() if v}, errors=errors or {},
+                  min_experts=service.MIN_EXPERTS)
 
 
 @bp.get("/review/assignments", endpoint="review_assignments")
@@ -61,7 +68,8 @@ def move_assignment(round_id, declaration_id):
     flash(f"已将成果{declaration.decl_no}分配到专业组。", "success")
     if warning:
         flash(warning, "warning")
-    return htmx_redirect(url_for("admin.review_assignments", round=round_id))
+    back = {k: v for k, v in {**_assignment_filters(), "page": request.args.get("page", type=int)}.items() if v}
+    return htmx_redirect(url_for("admin.review_assignments", round=round_id, **back))
 
 
 def _preview_page(review_round, message="", status=200):
