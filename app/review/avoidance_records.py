@@ -14,7 +14,7 @@ from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
-from app.review.avoidance import auto_conflicts
+from app.review.avoidance import auto_conflicts, name_warning
 from app.review.models import (
     AVOID_AUTO_NAME,
     AVOID_AUTO_UNIT,
@@ -106,6 +106,25 @@ def effective_pairs(review_round, declarations=None, experts=None):
     pairs |= {key[:2] for key in wanted_auto(declarations, experts)
               if not (key in latest and _manually_cancelled(latest[key]))}
     return pairs
+
+
+def name_warnings(review_round, limit=200):
+    """Experts of the round named like a 主要完成人 or the 组长 of an accepted declaration (a warning, not a 回避;
+    spec B5): [(申报编号, 成果名称, message)], at most `limit` (two queries)."""
+    experts = {}
+    for _id, _company, _unit, name in round_experts(review_round):
+        experts.setdefault("".join((name or "").split()), name)
+    rows = db.session.execute(
+        db.select(Declaration.decl_no, Declaration.title, Declaration.main_contributors, Declaration.leader)
+        .where(Declaration.year == review_round.year, Declaration.kind == review_round.kind,
+               Declaration.status == STATUS_ACCEPTED).order_by(Declaration.decl_no)).all()
+    found = []
+    for decl_no, title, people, leader in rows:
+        for person in {"".join((p or "").split()) for p in [*(people or ()), leader]} & experts.keys():
+            found.append((decl_no, title, name_warning(experts[person], people, leader)))
+            if len(found) >= limit:
+                return found
+    return found
 
 
 def recheck(review_round, actor):

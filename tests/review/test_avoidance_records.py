@@ -166,3 +166,16 @@ def test_wrong_ids_are_404(app, admin_client, review):
                 "/admin/review/rounds/99999/auto-group"):
         assert admin_client.post(url, data={"reason": "x"}).status_code == 404, url
     assert admin_client.get("/admin/review/rounds/99999/auto-group").status_code == 404
+
+
+def test_name_warnings_are_shown_not_applied(app, admin_client, review):
+    from app.declarations.models import Declaration
+
+    round_id, (first, _second), _experts = _setup(app, review)
+    with app.app_context():
+        db.session.get(Declaration, first).main_contributors = ["李 四", "张三"]
+        db.session.commit()
+    review.group(round_id, "乙组", [review.expert("李四")])
+    page = admin_client.get(f"/admin/review/avoidances?round={round_id}").text
+    assert "同名提醒" in page and "评委李四与该成果的主要完成人或组长同名" in page
+    assert page.count("同名，请核实") == 1 and _records(app) == []

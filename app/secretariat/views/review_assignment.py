@@ -115,6 +115,7 @@ def _avoidances_page(rounds, review_round, errors=None, form=None, status=200):
                   year=current_declaration_period().year, rounds=rounds, review_round=review_round, rows=rows,
                   total=total, page_no=page, page_size=avoidances.PAGE_SIZE, filters=filters, experts=experts,
                   errors=errors or {}, form=form or {}, source_labels=AVOID_SOURCE_LABELS,
+                  warnings=avoidances.name_warnings(review_round) if review_round else [],
                   state_labels=avoidances.STATE_LABELS)
 
 
