@@ -102,17 +102,17 @@ def test_stale_preview_is_refused_and_the_new_preview_shown(app, admin_client, r
     old = _token(page)
     review.group(round_id, "乙组", [experts[3]])  # a group added after the preview
     stale = admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": old}, headers=HX)
-    assert stale.status_code == 409 and "已有变化，请查看新的预览后再确认" in stale.text
+    assert stale.status_code == 422 and "已有变化，请查看新的预览后再确认" in stale.text
     assert "乙组" in stale.text and _token(stale.text) != old
     assert _state(app)[0] == 0
     assert admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": ""},
-                             headers=HX).status_code == 409
+                             headers=HX).status_code == 422
     url = f"/admin/review/rounds/{round_id}/auto-group"
     fresh = admin_client.post(url, data={"token": _token(stale.text)}, headers=HX)
     assert fresh.status_code == 204 and _state(app)[0] == 6
     # The same token again: the assignment is part of the inputs, so it is stale now.
     again = admin_client.post(url, data={"token": _token(stale.text)}, headers=HX)
-    assert again.status_code == 409
+    assert again.status_code == 422
 
 
 def test_unplaced_declarations_with_the_reason(app, admin_client, review):
@@ -224,7 +224,7 @@ def test_a_locked_round_keeps_its_groups(app, admin_client, review):
         db.session.get(ReviewRound, round_id).is_locked = True
         db.session.commit()
     applied = admin_client.post(f"/admin/review/rounds/{round_id}/auto-group", data={"token": token}, headers=HX)
-    assert applied.status_code == 409 and "评审轮次已锁定，不能更改分组" in applied.text
+    assert applied.status_code == 422 and "评审轮次已锁定，不能更改分组" in applied.text
     moved = admin_client.post(f"/admin/review/rounds/{round_id}/assignments/{declaration}",
                               data={"group_id": group}, headers=HX)
     assert moved.status_code == 422 and "评审轮次已锁定" in moved.text

@@ -25,6 +25,16 @@ def test_auto_group_and_avoidance_in_the_browser(page, new_page, make, review, l
     assert page.locator("#assignments tbody tr").count() == 12
     page.get_by_role("link", name="自动分组").click()
     expect(page.locator("#placed-count")).to_have_text("12")
+    extra = review.expert("专家辛")
+    review.group(round_id, "第三专业组", [extra])  # the data changes after the preview
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="确认分组").click()
+    expect(page.locator("#preview-message")).to_contain_text("已有变化，请查看新的预览后再确认")
+    expect(page.locator("#preview-groups")).to_contain_text("第三专业组")
+    with review.app.app_context():
+        from app.core.extensions import db
+        from app.review.models import ReviewAssignment
+        assert db.session.scalar(db.select(db.func.count(ReviewAssignment.id))) == 0
     expect(page.locator("#preview-groups")).to_contain_text("第二专业组")
     screenshot(page, "auto-group-preview")
     page.once("dialog", lambda dialog: dialog.accept())

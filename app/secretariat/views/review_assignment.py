@@ -88,17 +88,18 @@ def auto_group_preview(round_id):
 @bp.post("/review/rounds/<int:round_id>/auto-group", endpoint="apply_auto_group")
 @secretariat_required
 def apply_auto_group(round_id):
-    """确认分组: applies the preview that was shown, unless the data changed since (then the new preview, 409)."""
+    """确认分组: applies the preview that was shown, unless the data changed since (then the new preview, 422: the
+    status htmx swaps)."""
     review_round = round_service.get_round_or_404(round_id)
     try:
         result = service.apply(review_round, request.form.get("token", ""), current_user)
         db.session.commit()
     except round_service.ReviewError as error:
         db.session.rollback()
-        return _preview_page(round_service.get_round_or_404(round_id), str(error), status=409)
+        return _preview_page(round_service.get_round_or_404(round_id), str(error), status=422)
     except IntegrityError:  # another 确认分组 of the same round committed first
         db.session.rollback()
-        return _preview_page(round_service.get_round_or_404(round_id), service.STALE_MESSAGE, status=409)
+        return _preview_page(round_service.get_round_or_404(round_id), service.STALE_MESSAGE, status=422)
     flash(f"已确认分组：{len(result.placed)}项成果已分到专业组"
           + (f"，{len(result.unplaced)}项未能分组" if result.unplaced else "") + "。", "success")
     return htmx_redirect(url_for("admin.review_assignments", round=round_id))
