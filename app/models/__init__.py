@@ -41,6 +41,7 @@ from app.review.models import (  # noqa: F401
     Avoidance,
     Expert,
     ExpertYear,
+    ReviewAssignment,
     ReviewGroup,
     ReviewGroupMember,
     ReviewRound,

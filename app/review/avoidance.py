@@ -7,6 +7,7 @@ normalised 工作单位 equals, contains or is contained in (both at least 3 cha
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.review.models import AVOID_AUTO_NAME, AVOID_AUTO_UNIT
 
@@ -26,6 +27,8 @@ class Conflict:
     reason: str
 
 
+# Cached: 重新检查回避 and 自动分组 compare every expert of a round with every declaration.
+@lru_cache(maxsize=65536)
 def normalize_company(name):
     """The comparable form of a company name: half-width, lower-case, no spaces, the legal suffixes stripped."""
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "")).strip().lower()

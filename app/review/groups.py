@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.extensions import db
-from app.review.models import Expert, ReviewGroup, ReviewGroupMember
+from app.review.models import Expert, ReviewAssignment, ReviewGroup, ReviewGroupMember
 from app.review.rounds import ReviewError
 
 NAME_LIMIT = 50
@@ -67,9 +67,11 @@ def create_group(review_round, name, actor):
 
 
 def delete_group(group, actor):
-    """Remove an empty group (flushes)."""
+    """Remove a group without members and declarations (flushes)."""
     if group.members:
         raise ReviewError(f"专业组“{group.name}”还有评委，请先移出评委。")
+    if db.session.execute(db.select(ReviewAssignment.id).where(ReviewAssignment.group_id == group.id)).first():
+        raise ReviewError(f"专业组“{group.name}”还有成果，请先将成果分配到其他专业组。")
     audit.record("review_group.delete", f"删除专业组：{group.name}", target=group, actor=actor)
     db.session.delete(group)
     db.session.flush()

@@ -285,3 +285,22 @@ class Avoidance(db.Model):
     def is_active(self):
         """True unless cancelled."""
         return self.cancelled_at is None
+
+
+# ---- assignment (spec B4) --------------------------------------------------------------------------
+
+class ReviewAssignment(db.Model):
+    """成果分组: the 专业组 that reviews an accepted declaration in a round (one group per declaration per round)."""
+
+    __tablename__ = "review_assignment"
+    __table_args__ = (UniqueConstraint("round_id", "declaration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("review_group.id", ondelete="CASCADE"), index=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    group: Mapped[ReviewGroup] = relationship()
+    declaration: Mapped["Declaration"] = relationship()  # noqa: F821

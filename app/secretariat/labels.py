@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "review_group.create": "新增专业组", "review_group.delete": "删除专业组",
     "review_group.member_add": "专业组加入评委", "review_group.member_remove": "专业组移出评委",
     "review_group.leader": "设置专业组组长",
+    "review_assignment.auto": "自动分组", "review_assignment.move": "分配到专业组",
+    "avoidance.recheck": "重新检查回避", "avoidance.manual": "设为回避", "avoidance.cancel": "取消回避",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),

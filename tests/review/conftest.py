@@ -57,6 +57,41 @@ class ReviewData:
             db.session.commit()
             return expert.id
 
+    def expert_row(self, expert_id, **values):
+        """Change columns of an expert (company, recommended_by_unit_id …)."""
+        with self.app.app_context():
+            expert = db.session.get(Expert, expert_id)
+            for key, value in values.items():
+                setattr(expert, key, value)
+            db.session.commit()
+
+    def declarations(self, count, units=3, kind="group", status="accepted", topic=None):
+        """`count` accepted declarations of the year spread over new units, 课题类型 by `topic(i)`: their ids.
+
+        enterprise_name is 企业{i}; the units are named 测试化工有限公司N by the factory.
+        """
+        from app.declarations.models import Declaration
+        from tests.secretariat.declaration_factory import bulk_declarations
+
+        unit_ids = [self.make.unit().id for _ in range(units)]
+        year = self.year()
+        start = next(_seq) * 1000
+        bulk_declarations(self.app, unit_ids, year, count, start=start, status=status)
+        with self.app.app_context():
+            numbers = [f"QCSB-{year}-{start + i + 5000:05d}" for i in range(count)]
+            rows = db.session.execute(db.select(Declaration).where(
+                Declaration.year == year, Declaration.decl_no.in_(numbers)).order_by(Declaration.id)).scalars()
+            ids = []
+            for i, row in enumerate(rows):
+                row.kind = kind
+                if kind == "team":
+                    row.topic_type = None
+                elif topic:
+                    row.topic_type = topic(i)
+                ids.append(row.id)
+            db.session.commit()
+            return ids
+
     def group(self, round_id, name=None, experts=()):
         """A 专业组 with members (the first is the 组长)."""
         with self.app.app_context():

@@ -158,7 +158,7 @@ class World:
                 values[arg] = getattr(self, f"proof_{victim}")
             elif arg == "doc":
                 values[arg] = "statistics"
-            elif arg in ("round_id", "rubric_id", "group_id", "member_id"):
+            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id"):
                 values[arg] = self.extra[arg]
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
@@ -352,6 +352,13 @@ def _declaration_side(session, unit, year, expert_user_id):
     session.add_all([declaration, expert])
     session.flush()
     review = _review_side(session, year, expert)
+    from app.review.models import Avoidance
+
+    avoidance = Avoidance(declaration_id=declaration.id, expert_id=expert.id, year=year, round_id=review["round_id"],
+                          source="manual", reason="利害关系")
+    session.add(avoidance)
+    session.flush()
+    review["avoidance_id"] = avoidance.id
     session.commit()
     return {"declaration_id": declaration.id, "expert_id": expert.id, **review}
 

@@ -16,6 +16,7 @@ from app.secretariat.views import (  # noqa: E402,F401
     outbox,
     registrations,
     review,
+    review_assignment,
     settings,
     units,
 )
