@@ -31,8 +31,9 @@ class StalePreview(ReviewError):
 
 def has_scores(round_id, declaration_id):
     """True when an expert has saved a score for the declaration in the round."""
-    return db.session.execute(db.select(ScoreItem.id).join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id).where(
-        ScoreSheet.round_id == round_id, ScoreSheet.declaration_id == declaration_id).limit(1)).first() is not None
+    select = db.select(ScoreItem.id).join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id).where(
+        ScoreSheet.round_id == round_id, ScoreSheet.declaration_id == declaration_id).limit(1)
+    return db.session.execute(select).first() is not None
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Expert scoring (spec B7): the expert's 成果评审 list, the score sheet, 保存, 提交最终打分结果 and 撤回打分提交.
 
-A sheet's items are rows of score_item, one per rubric item. A save writes only the items whose value changed from
-what the page showed (the hidden `orig_<id>` fields), under a lock of the sheet row, so two tabs saving different
-items keep both; 总分 is recomputed from the stored items on every save.
+A sheet's items are rows of score_item, one per rubric item. A save writes only the items whose value changed
+from what the page showed (the hidden `orig_<id>` fields), under a lock of the sheet row, so two tabs saving
+different items keep both; 总分 is recomputed from the stored items on every save.
 """
 import re
 from dataclasses import dataclass
@@ -68,8 +68,10 @@ def expert_of(user):
 def expert_rounds(expert):
     """The started rounds the expert is in: [(round, membership)], open ones first, newest first (one query)."""
     rows = db.session.execute(
-        db.select(ReviewRound, ReviewGroupMember).join(ReviewGroupMember, ReviewGroupMember.round_id == ReviewRound.id)
-        .where(ReviewGroupMember.expert_id == expert.id).order_by(ReviewRound.year.desc(), ReviewRound.id.desc())).all()
+        db.select(ReviewRound, ReviewGroupMember)
+        .join(ReviewGroupMember, ReviewGroupMember.round_id == ReviewRound.id)
+        .where(ReviewGroupMember.expert_id == expert.id)
+        .order_by(ReviewRound.year.desc(), ReviewRound.id.desc())).all()
     started = [(r, m) for r, m in rows if r.has_started()]
     return sorted(started, key=lambda pair: pair[0].status() != ROUND_OPEN)
 
@@ -99,7 +101,8 @@ def _avoided(review_round, expert, rows):
     """Ids of the declarations among rows the expert avoids (fixed number of queries)."""
     declarations = [DeclarationRow(*row[:7]) for row in rows]
     mine = [e for e in avoidance_records.round_experts(review_round) if e[0] == expert.id]
-    return {d for d, e in avoidance_records.effective_pairs(review_round, declarations, mine) if e == expert.id}
+    pairs = avoidance_records.effective_pairs(review_round, declarations, mine)
+    return {d for d, e in pairs if e == expert.id}
 
 
 def _sheets(review_round, expert):
@@ -142,8 +145,8 @@ def workspace(review_round, expert, member):
     rows = _assigned(review_round, member.group_id)
     avoided = _avoided(review_round, expert, rows)
     sheets = _sheets(review_round, expert)
-    return [Row(r[0], r[1], r[2], r[7], r[3], r[6], _state(sheets.get(r[0]), r[0] in avoided), sheets.get(r[0]))
-            for r in rows]
+    return [Row(r[0], r[1], r[2], r[7], r[3], r[6], _state(sheets.get(r[0]), r[0] in avoided),
+                sheets.get(r[0])) for r in rows]
 
 
 def progress(rows):
@@ -206,7 +209,8 @@ def rubric_items(review_round, declaration):
 
 
 def parse_points(item, raw):
-    """得分 of an item in hundredths, None when empty; ReviewError naming the item when refused (never clamped)."""
+    """得分 of an item in hundredths, None when empty; ReviewError naming the item when refused (never
+    clamped)."""
     text = (raw or "").strip()
     if not text:
         return None
@@ -224,23 +228,31 @@ def parse_points(item, raw):
     return int(value * 100)
 
 
+def _lock(sheet_ids):
+    """Take the write lock of the sheets before reading them: an UPDATE is the first statement, so on SQLite the
+    transaction starts holding the database's write lock and on PostgreSQL the rows are locked; what is read next
+    includes everything the other session committed."""
+    db.session.execute(db.update(ScoreSheet).where(ScoreSheet.id.in_(sheet_ids))
+                       .values(version=ScoreSheet.version + 1).execution_options(synchronize_session=False))
+
+
 def _lock_or_create(review_round, expert, declaration):
-    sheet = db.session.execute(db.select(ScoreSheet).where(
-        ScoreSheet.round_id == review_round.id, ScoreSheet.expert_id == expert.id,
-        ScoreSheet.declaration_id == declaration.id).with_for_update()).scalar()
-    if sheet is not None:
-        db.session.refresh(sheet)
-        return sheet
-    rubric = review_round.rubric_for(declaration.topic_type)
-    try:
-        with db.session.begin_nested():
-            sheet = ScoreSheet(round_id=review_round.id, expert_id=expert.id, declaration_id=declaration.id,
-                               rubric_id=rubric.id, status=SHEET_DRAFT, total_c=0, is_complete=False)
-            db.session.add(sheet)
-    except IntegrityError:  # the other tab created it first
-        sheet = None
-    if sheet is None or sheet.id is None:
-        return _lock_or_create(review_round, expert, declaration)
+    where = (ScoreSheet.round_id == review_round.id, ScoreSheet.expert_id == expert.id,
+             ScoreSheet.declaration_id == declaration.id)
+    sheet_id = db.session.execute(db.select(ScoreSheet.id).where(*where)).scalar()
+    if sheet_id is None:
+        rubric = review_round.rubric_for(declaration.topic_type)
+        try:
+            with db.session.begin_nested():
+                db.session.add(ScoreSheet(round_id=review_round.id, expert_id=expert.id,
+                                          declaration_id=declaration.id, rubric_id=rubric.id, status=SHEET_DRAFT,
+                                          total_c=0, is_complete=False, version=0))
+        except IntegrityError:  # the other tab created it first
+            pass
+        sheet_id = db.session.execute(db.select(ScoreSheet.id).where(*where)).scalar_one()
+    _lock([sheet_id])
+    sheet = db.session.get(ScoreSheet, sheet_id)
+    db.session.refresh(sheet)
     return sheet
 
 
@@ -300,7 +312,6 @@ def save(review_round, expert, declaration, form, actor):
     valid_ids = {item.id for item in items}
     sheet.total_c = sum(row.points_c for key, row in stored.items() if key in valid_ids)
     sheet.is_complete = valid_ids <= set(stored)
-    sheet.version += 1
     sheet.saved_at = utcnow()
     db.session.flush()
     audit.record("score.save", f"保存评分：{declaration.decl_no}（{review_round.year}年度{review_round.stage_label}），"
@@ -320,17 +331,18 @@ def item_values(sheet):
 
 
 def _locked_sheets(review_round, expert):
-    return db.session.execute(db.select(ScoreSheet).where(
-        ScoreSheet.round_id == review_round.id, ScoreSheet.expert_id == expert.id)
-        .order_by(ScoreSheet.id).with_for_update()).scalars().all()
+    where = (ScoreSheet.round_id == review_round.id, ScoreSheet.expert_id == expert.id)
+    _lock(db.select(ScoreSheet.id).where(*where).scalar_subquery())
+    sheets = db.session.execute(db.select(ScoreSheet).where(*where).order_by(ScoreSheet.id)).scalars().all()
+    for sheet in sheets:
+        db.session.refresh(sheet)
+    return sheets
 
 
 def submit(review_round, expert, member, actor):
     """提交最终打分结果 (flushes): refused while an assigned, non-avoided declaration is incomplete."""
     _check_open(review_round)
     sheets = {s.declaration_id: s for s in _locked_sheets(review_round, expert)}
-    for sheet in sheets.values():
-        db.session.refresh(sheet)
     rows = workspace(review_round, expert, member)
     due = [r for r in rows if r.state != STATE_AVOIDED]
     if any(sheets[r.id].status == SHEET_SUBMITTED for r in due if r.id in sheets):
@@ -356,9 +368,7 @@ def withdraw(review_round, expert, actor):
     """撤回打分提交 (flushes): allowed until the round closes."""
     if review_round.status() != ROUND_OPEN:
         raise ReviewError("评审已截止，不能撤回打分提交。")
-    sheets = [s for s in _locked_sheets(review_round, expert)]
-    for sheet in sheets:
-        db.session.refresh(sheet)
+    sheets = _locked_sheets(review_round, expert)
     submitted = [s for s in sheets if s.status == SHEET_SUBMITTED]
     if not submitted:
         raise ReviewError("尚未提交打分，无需撤回。")

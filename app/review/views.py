@@ -55,9 +55,9 @@ def _render_sheet(expert, review_round, declaration, values=None, errors=None, s
     form = form or {}
     editable = review_round.status() == ROUND_OPEN and (sheet is None or sheet.status != SHEET_SUBMITTED)
     return render_template(
-        "review/sheet.html", review_round=review_round, declaration=declaration, sheet=sheet, rubric_rows=items,
-        stored=stored, values=values if values is not None else stored, errors=errors or {}, files=files,
-        file_labels=FILE_LABELS, editable=editable, levels=RECOMMEND_LEVELS, points_text=points_text,
+        "review/sheet.html", review_round=review_round, declaration=declaration, sheet=sheet,
+        rubric_rows=items, stored=stored, values=values if values is not None else stored, errors=errors or {},
+        files=files, file_labels=FILE_LABELS, editable=editable, levels=RECOMMEND_LEVELS, points_text=points_text,
         closed_message=scoring.closed_message(review_round),
         comment=form.get("comment", sheet.overall_comment if sheet else ""),
         level=form.get("level", sheet.recommend_level if sheet else ""),
@@ -88,7 +88,8 @@ def save_sheet(round_id, declaration_id):
         db.session.rollback()
         values = {item.id: request.form.get(f"item_{item.id}", "")
                   for item in scoring.rubric_items(review_round, declaration)}
-        return _render_sheet(expert, review_round, declaration, values, {"sheet": str(error)}, 409, request.form)
+        errors = {"sheet": str(error)}
+        return _render_sheet(expert, review_round, declaration, values, errors, 409, request.form)
     total, complete = points_text(saved.total_c), saved.is_complete
     db.session.commit()
     flash(f"已保存，总分{total}。" + ("" if complete else "尚有评审项目未评分。"), "success")

@@ -92,7 +92,8 @@ def test_partial_save_then_total_is_exact(app, client, auth, review):
     assert sheet.total_c == 3783 and not sheet.complete and sheet.status == "draft"
     assert "37.83" in client.get(_url(s)).text
     values = {i: "0" for i, _n, _m in s.items}
-    values.update({s.items[0][0]: "14.99", s.items[1][0]: "29.99", s.items[2][0]: "19.99", s.items[3][0]: "19.88"})
+    for (item_id, _n, _m), value in zip(s.items, ("14.99", "29.99", "19.99", "19.88")):
+        values[item_id] = value
     form = _full(s, values)
     form.update({f"orig_{a}": "12.5", f"orig_{b}": "25.33"})
     client.post(_url(s), data=form)
@@ -230,8 +231,8 @@ def test_units_visitors_and_clerks_are_refused(app, client, auth, make, review, 
         auth.login(client, make.unit().user)
     elif role == "secretariat":
         auth.login(client, make.secretariat() if hasattr(make, "secretariat") else make.clerk())
-    urls = [("GET", "/review/"), ("GET", _url(s)), ("POST", _url(s)),
-            ("POST", f"/review/rounds/{s.round_id}/submit"), ("POST", f"/review/rounds/{s.round_id}/withdraw")]
+    urls = [("GET", "/review/"), ("GET", _url(s)), ("POST", _url(s)), ("POST", f"/review/rounds/{s.round_id}/submit"),
+            ("POST", f"/review/rounds/{s.round_id}/withdraw")]
     for method, url in urls:
         response = client.open(url, method=method, data=_full(s))
         if role == "visitor" and method == "GET":
@@ -270,3 +271,73 @@ def test_list_query_count_is_fixed(app, client, auth, review, count_queries):
     many, text = count()
     assert "已评 3 / 应评 300" in text
     assert many == few
+
+
+def test_files_are_served_to_assigned_non_avoided_experts_only(app, client, auth, review):
+    from tests.secretariat.declaration_factory import DeclarationFactory
+
+    s = _setup(app, review, 2)
+    files = DeclarationFactory(app)
+    pdf = files.add_file(s.declarations[0], "report_pdf", b"%PDF-1.4 report", "报告.pdf", "application/pdf")
+    word = files.add_file(s.declarations[0], "report", b"PK docx", "报告.docx",
+                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    scan = files.add_file(s.declarations[0], "stamped_form", b"%PDF-1.4 scan", "盖章.pdf", "application/pdf")
+    other = files.add_file(s.declarations[1], "records", b"%PDF-1.4 rec", "记录.pdf", "application/pdf")
+    _login(auth, client, s)
+    page = client.get(_url(s)).text
+    assert "成果报告书（PDF）" in page and "成果报告书（Word）" in page and "盖章" not in page
+    base = _url(s) + "/files/"
+    response = client.get(base + str(pdf))
+    assert response.status_code == 200 and response.data == b"%PDF-1.4 report"
+    assert "attachment" not in response.headers.get("Content-Disposition", "")
+    assert "attachment" in client.get(base + str(word)).headers["Content-Disposition"]
+    assert client.get(base + str(scan)).status_code == 404  # not a file experts read
+    assert client.get(base + str(other)).status_code == 404  # another declaration's file
+    with app.app_context():
+        db.session.add(Avoidance(declaration_id=s.declarations[0], expert_id=s.experts[0], year=review.year(),
+                                 round_id=s.round_id, source="self", reason="同单位"))
+        db.session.commit()
+    response = client.get(base + str(pdf))
+    assert response.status_code == 403 and "您已回避该成果" in response.text
+    outsider = app.test_client()
+    auth.login(outsider, review.make.expert())
+    assert outsider.get(base + str(pdf)).status_code == 403  # an expert login outside the pool
+
+
+def test_totals_are_exact_decimal_sums(app, client, auth, review):
+    s = _setup(app, review, 1)
+    _login(auth, client, s)
+    values = dict(zip([i for i, _n, _m in s.items], ("14.33", "29.17", "19.11", "19.22", "4.1", "1.9")))
+    assert client.post(_url(s), data=_full(s, values)).status_code == 302
+    assert _sheet(app, s).total_c == 8783  # 87.83, no float drift
+    assert "87.83" in client.get(_url(s)).text and "87.83" in client.get("/review/").text
+
+
+def test_concurrent_saves_from_two_sessions_keep_every_item(app, auth, review):
+    """Both sessions save at the same moment (threads): the sheet row lock serialises them, no item is lost."""
+    import threading
+
+    s = _setup(app, review, 1)
+    ids = [i for i, _n, _m in s.items]
+    for attempt in range(3):
+        clients = [app.test_client(), app.test_client()]
+        for c in clients:
+            _login(auth, c, s)
+        blank = {f"orig_{i}": "" for i in ids}
+        forms = [dict(blank, **{f"item_{ids[2 * attempt]}": "1"}),
+                 dict(blank, **{f"item_{ids[2 * attempt + 1]}": "2"})]
+        barrier, codes = threading.Barrier(2), []
+
+        def post(c, form):
+            barrier.wait()
+            codes.append(c.post(_url(s), data=form).status_code)
+
+        threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, forms)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert codes == [302, 302]
+    sheet = _sheet(app, s)
+    assert sheet.items == {i: (100 if n % 2 == 0 else 200) for n, i in enumerate(ids)}
+    assert sheet.total_c == 900 and sheet.complete
