@@ -341,3 +341,13 @@ def test_concurrent_saves_from_two_sessions_keep_every_item(app, auth, review):
     sheet = _sheet(app, s)
     assert sheet.items == {i: (100 if n % 2 == 0 else 200) for n, i in enumerate(ids)}
     assert sheet.total_c == 900 and sheet.complete
+
+
+def test_a_scored_declaration_cannot_be_moved_to_another_group(app, auth, review, admin_client):
+    s = _setup(app, review, 1)
+    other = review.group(s.round_id, "第二组", [review.expert() for _ in range(3)])
+    expert = _login(auth, app.test_client(), s)
+    expert.post(_url(s), data={f"item_{s.items[0][0]}": "5"})
+    refused = admin_client.post(f"/admin/review/rounds/{s.round_id}/assignments/{s.declarations[0]}",
+                                data={"group_id": other}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "已有评分，不能更换专业组" in refused.text
