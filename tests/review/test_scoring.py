@@ -90,7 +90,8 @@ def test_partial_save_then_total_is_exact(app, client, auth, review):
     assert response.status_code == 302
     sheet = _sheet(app, s)
     assert sheet.total_c == 3783 and not sheet.complete and sheet.status == "draft"
-    assert "37.83" in client.get(_url(s)).text
+    page = client.get(_url(s)).text
+    assert "37.83" in page and '<td class="num">15</td>' in page and 'aria-label="选题得分（0至15）"' in page
     values = {i: "0" for i, _n, _m in s.items}
     for (item_id, _n, _m), value in zip(s.items, ("14.99", "29.99", "19.99", "19.88")):
         values[item_id] = value
