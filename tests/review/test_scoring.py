@@ -91,7 +91,7 @@ def test_partial_save_then_total_is_exact(app, client, auth, review):
     sheet = _sheet(app, s)
     assert sheet.total_c == 3783 and not sheet.complete and sheet.status == "draft"
     page = client.get(_url(s)).text
-    assert "37.83" in page and '<td class="num">15</td>' in page and 'aria-label="选题得分（0至15）"' in page
+    assert "37.83" in page and '</span>15</td>' in page and 'aria-label="选题得分（0至15）"' in page
     values = {i: "0" for i, _n, _m in s.items}
     for (item_id, _n, _m), value in zip(s.items, ("14.99", "29.99", "19.99", "19.88")):
         values[item_id] = value
