@@ -36,7 +36,7 @@ from app.review.rounds import ReviewError, points_text
 AVOIDED_MESSAGE = "您已回避该成果，不能评分。"
 SUBMITTED_MESSAGE = "已提交打分，不可再修改。如需修改请先撤回提交。"
 COMMENT_LIMIT = 500
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 STATE_NONE, STATE_SAVED, STATE_SUBMITTED, STATE_AVOIDED = "none", "saved", "submitted", "avoided"
 STATE_LABELS = {STATE_NONE: "未评分", STATE_SAVED: "已保存", STATE_SUBMITTED: "已提交", STATE_AVOIDED: "已回避"}

@@ -68,7 +68,7 @@ def test_list_shows_the_group_declarations_with_progress(app, client, auth, revi
 
 @pytest.mark.parametrize("raw, message", [
     ("-1", "的分值应在0至"), ("16", "的分值应在0至15之间。"), ("3.555", "最多保留两位小数"), ("abc", "应为数字"),
-    ("1e1", "应为数字"), ("NaN", "应为数字")])
+    ("1e1", "应为数字"), ("NaN", "应为数字"), ("１０", "应为数字"), ("5.", "应为数字")])
 def test_bad_points_are_refused_with_the_item_named(app, client, auth, review, raw, message):
     s = _setup(app, review, 1)
     _login(auth, client, s)
@@ -352,3 +352,29 @@ def test_a_scored_declaration_cannot_be_moved_to_another_group(app, auth, review
     refused = admin_client.post(f"/admin/review/rounds/{s.round_id}/assignments/{s.declarations[0]}",
                                 data={"group_id": other}, headers={"HX-Request": "true"})
     assert refused.status_code == 422 and "已有评分，不能更换专业组" in refused.text
+
+
+def test_filters_narrow_the_rows_but_not_the_progress(app, client, auth, review):
+    s = _setup(app, review, 3, topic=lambda i: "创新型" if i == 2 else "问题解决型")
+    with app.app_context():
+        from app.declarations.models import Declaration
+        numbers = [db.session.get(Declaration, d).decl_no for d in s.declarations]
+    _login(auth, client, s)
+    page = client.get("/review/", query_string={"decl_no": numbers[1]}).text
+    assert numbers[1] in page and numbers[0] not in page and "已评 0 / 应评 3" in page
+    page = client.get("/review/", query_string={"topic": "创新型"}).text
+    assert numbers[2] in page and numbers[0] not in page and numbers[1] not in page
+    assert "没有符合条件的成果" in client.get("/review/", query_string={"title": "不存在"}).text
+
+
+def test_a_round_not_started_is_not_open_to_experts(app, client, auth, review):
+    s = _setup(app, review, 1)
+    with app.app_context():
+        row = db.session.get(ReviewRound, s.round_id)
+        row.starts_at, row.ends_at = utcnow() + timedelta(days=1), utcnow() + timedelta(days=2)
+        db.session.commit()
+    _login(auth, client, s)
+    assert "您目前没有进行中的评审任务" in client.get("/review/").text
+    assert client.get(_url(s)).status_code == 404
+    assert client.post(_url(s), data=_full(s)).status_code == 404
+    assert _sheet(app, s) is None
