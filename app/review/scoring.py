@@ -66,7 +66,7 @@ def expert_of(user):
 
 
 def expert_rounds(expert):
-    """The started rounds the expert is in: [(round, membership)], open ones first, newest first (one query)."""
+    """The started rounds the expert is in: [(round, membership)], open ones first, then newest (one query)."""
     rows = db.session.execute(
         db.select(ReviewRound, ReviewGroupMember)
         .join(ReviewGroupMember, ReviewGroupMember.round_id == ReviewRound.id)
@@ -229,9 +229,9 @@ def parse_points(item, raw):
 
 
 def _lock(sheet_ids):
-    """Take the write lock of the sheets before reading them: an UPDATE is the first statement, so on SQLite the
-    transaction starts holding the database's write lock and on PostgreSQL the rows are locked; what is read next
-    includes everything the other session committed."""
+    """Take the write lock of the sheets before reading them: an UPDATE is the first statement, so on SQLite
+    the transaction starts holding the database's write lock and on PostgreSQL the rows are locked; what is
+    read next includes everything the other session committed."""
     db.session.execute(db.update(ScoreSheet).where(ScoreSheet.id.in_(sheet_ids))
                        .values(version=ScoreSheet.version + 1).execution_options(synchronize_session=False))
 
@@ -244,9 +244,9 @@ def _lock_or_create(review_round, expert, declaration):
         rubric = review_round.rubric_for(declaration.topic_type)
         try:
             with db.session.begin_nested():
-                db.session.add(ScoreSheet(round_id=review_round.id, expert_id=expert.id,
-                                          declaration_id=declaration.id, rubric_id=rubric.id, status=SHEET_DRAFT,
-                                          total_c=0, is_complete=False, version=0))
+                db.session.add(ScoreSheet(
+                    round_id=review_round.id, expert_id=expert.id, declaration_id=declaration.id,
+                    rubric_id=rubric.id, status=SHEET_DRAFT, total_c=0, is_complete=False, version=0))
         except IntegrityError:  # the other tab created it first
             pass
         sheet_id = db.session.execute(db.select(ScoreSheet.id).where(*where)).scalar_one()

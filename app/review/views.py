@@ -56,8 +56,9 @@ def _render_sheet(expert, review_round, declaration, values=None, errors=None, s
     editable = review_round.status() == ROUND_OPEN and (sheet is None or sheet.status != SHEET_SUBMITTED)
     return render_template(
         "review/sheet.html", review_round=review_round, declaration=declaration, sheet=sheet,
-        rubric_rows=items, stored=stored, values=values if values is not None else stored, errors=errors or {},
-        files=files, file_labels=FILE_LABELS, editable=editable, levels=RECOMMEND_LEVELS, points_text=points_text,
+        rubric_rows=items, stored=stored, values=values if values is not None else stored,
+        errors=errors or {}, files=files, file_labels=FILE_LABELS, editable=editable, levels=RECOMMEND_LEVELS,
+        points_text=points_text,
         closed_message=scoring.closed_message(review_round),
         comment=form.get("comment", sheet.overall_comment if sheet else ""),
         level=form.get("level", sheet.recommend_level if sheet else ""),

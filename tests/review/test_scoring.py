@@ -232,7 +232,8 @@ def test_units_visitors_and_clerks_are_refused(app, client, auth, make, review, 
         auth.login(client, make.unit().user)
     elif role == "secretariat":
         auth.login(client, make.secretariat() if hasattr(make, "secretariat") else make.clerk())
-    urls = [("GET", "/review/"), ("GET", _url(s)), ("POST", _url(s)), ("POST", f"/review/rounds/{s.round_id}/submit"),
+    urls = [("GET", "/review/"), ("GET", _url(s)), ("POST", _url(s)),
+            ("POST", f"/review/rounds/{s.round_id}/submit"),
             ("POST", f"/review/rounds/{s.round_id}/withdraw")]
     for method, url in urls:
         response = client.open(url, method=method, data=_full(s))
@@ -315,7 +316,7 @@ def test_totals_are_exact_decimal_sums(app, client, auth, review):
 
 
 def test_concurrent_saves_from_two_sessions_keep_every_item(app, auth, review):
-    """Both sessions save at the same moment (threads): the sheet row lock serialises them, no item is lost."""
+    """Both sessions save at the same moment (threads): the sheet lock serialises them, no item is lost."""
     import threading
 
     s = _setup(app, review, 1)

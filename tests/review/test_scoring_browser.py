@@ -1,5 +1,5 @@
-"""Real browser, desktop and phone: an expert scores two declarations (one refused value first), submits, withdraws
-and submits again."""
+"""Real browser, desktop and phone: an expert scores two declarations (one refused value first), submits and
+withdraws."""
 import pytest
 from playwright.sync_api import expect
 
