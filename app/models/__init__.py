@@ -47,4 +47,6 @@ from app.review.models import (  # noqa: F401
     ReviewRound,
     Rubric,
     RubricItem,
+    ScoreItem,
+    ScoreSheet,
 )

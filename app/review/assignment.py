@@ -17,7 +17,7 @@ from app.core import audit
 from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import avoidance_records
-from app.review.models import ReviewAssignment, ReviewGroup, ReviewGroupMember
+from app.review.models import ReviewAssignment, ReviewGroup, ReviewGroupMember, ScoreItem, ScoreSheet
 from app.review.rounds import ReviewError
 
 MIN_EXPERTS = 3
@@ -30,12 +30,10 @@ class StalePreview(ReviewError):
 
 
 def has_scores(round_id, declaration_id):
-    """True when an expert has saved a score for the declaration in the round.
-
-    TODO(scoring, issue 14 part 3 — score_sheet): query the score sheets once they exist; until then no
-    declaration can have scores.
-    """
-    return False
+    """True when an expert has saved a score for the declaration in the round."""
+    select = db.select(ScoreItem.id).join(ScoreSheet, ScoreSheet.id == ScoreItem.sheet_id).where(
+        ScoreSheet.round_id == round_id, ScoreSheet.declaration_id == declaration_id).limit(1)
+    return db.session.execute(select).first() is not None
 
 
 @dataclass

@@ -304,3 +304,51 @@ class ReviewAssignment(db.Model):
 
     group: Mapped[ReviewGroup] = relationship()
     declaration: Mapped["Declaration"] = relationship()  # noqa: F821
+
+
+# ---- score sheets (spec B7) ------------------------------------------------------------------------
+
+SHEET_DRAFT = "draft"
+SHEET_SUBMITTED = "submitted"
+RECOMMEND_LEVELS = ("优秀", "良好", "合格", "不合格")
+
+
+class ScoreSheet(db.Model):
+    """An expert's 评分 of a declaration in a round: the items are rows of score_item (one per rubric item), so
+    two tabs saving different items both keep theirs; total_c is recomputed on the server from the items."""
+
+    __tablename__ = "score_sheet"
+    __table_args__ = (UniqueConstraint("round_id", "declaration_id", "expert_id"),
+                      Index("ix_score_sheet_round_expert", "round_id", "expert_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="RESTRICT"), index=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=SHEET_DRAFT)  # draft / submitted
+    total_c: Mapped[int] = mapped_column(default=0)  # Σ of the entered items, hundredths
+    is_complete: Mapped[bool] = mapped_column(default=False)  # every rubric item has a value
+    overall_comment: Mapped[str] = mapped_column(Text, default="")  # 总体评价 ≤ 500
+    recommend_level: Mapped[str] = mapped_column(String(8), default="")  # 推荐意见等级
+    version: Mapped[int] = mapped_column(default=1)  # bumped on every save
+    saved_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list["ScoreItem"]] = relationship(back_populates="sheet", cascade="all, delete-orphan")
+
+
+class ScoreItem(db.Model):
+    """得分 of one rubric item on a sheet, in hundredths."""
+
+    __tablename__ = "score_item"
+    __table_args__ = (UniqueConstraint("sheet_id", "rubric_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheet.id", ondelete="CASCADE"))
+    rubric_item_id: Mapped[int] = mapped_column(ForeignKey("rubric_item.id", ondelete="RESTRICT"), index=True)
+    points_c: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    sheet: Mapped[ScoreSheet] = relationship(back_populates="items")

@@ -174,8 +174,9 @@ def test_manual_move_and_its_refusals(app, admin_client, review, monkeypatch):
     assert actions.count("review_assignment.move") == 2 and "review_assignment.move" in ACTION_LABELS
 
 
-def test_has_scores_is_false_until_scoring_exists():
-    assert assignment.has_scores(1, 1) is False
+def test_has_scores_is_false_without_score_sheets(app):
+    with app.app_context():
+        assert assignment.has_scores(1, 1) is False
 
 
 def test_a_group_with_declarations_is_not_deleted(app, admin_client, review):
