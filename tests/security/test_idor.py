@@ -13,7 +13,9 @@ ID_ARGS = {"filing_id", "invitation_id", "file_id", "declaration_id", "expert_id
 def _cases():
     cases = []
     for endpoint, rule, methods, arguments in RULES:
-        if endpoint.startswith("admin.") or not ID_ARGS & set(arguments):
+        # the secretariat's (admin.*) and the experts' (review.*) routes refuse a unit by role first; their own
+        # scoping is attacked in tests/secretariat and tests/review (another expert's declaration is a 404)
+        if endpoint.startswith(("admin.", "review.")) or not ID_ARGS & set(arguments):
             continue
         for method in sorted(methods):
             cases.append((endpoint, method, arguments, f"{method} {rule}"))
