@@ -13,6 +13,7 @@ from app.accounts.models import Unit
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
+from app.core.validators import control_char_error
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review.avoidance import auto_conflicts, name_warning
 from app.review.models import (
@@ -166,6 +167,8 @@ def _clean_reason(reason, label):
         raise ReviewError(f"请填写{label}。")
     if len(reason) > REASON_LIMIT:
         raise ReviewError(f"{label}不能超过{REASON_LIMIT}字。")
+    if problem := control_char_error(reason, label):
+        raise ReviewError(problem)
     return reason
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.extensions import db
+from app.core.validators import control_char_error
 from app.review.models import Expert, ReviewAssignment, ReviewGroup, ReviewGroupMember
 from app.review.rounds import ReviewError
 
@@ -55,6 +56,8 @@ def create_group(review_round, name, actor):
         raise ReviewError("请填写专业组名称。")
     if len(name) > NAME_LIMIT:
         raise ReviewError(f"专业组名称不能超过{NAME_LIMIT}字。")
+    if problem := control_char_error(name, "专业组名称"):
+        raise ReviewError(problem)
     if db.session.execute(db.select(ReviewGroup.id).where(ReviewGroup.round_id == review_round.id,
                                                           ReviewGroup.name == name)).first():
         raise ReviewError(f"本轮已有专业组“{name}”。")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.core import audit
 from app.core.clock import CHINA, to_china, utcnow
 from app.core.extensions import db
+from app.core.validators import control_char_error
 from app.review.models import (
     EXPERT_KINDS,
     STAGE_LABELS,
@@ -252,6 +253,8 @@ def parse_rubric(data):
     errors = form.errors
     if not form.values["name"]:
         errors["name"] = "请填写评分表名称。"
+    elif problem := control_char_error(form.values["name"], "评分表名称"):
+        errors["name"] = problem
     elif len(form.values["name"]) > LIMITS["name"]:
         errors["name"] = f"评分表名称不能超过{LIMITS['name']}字。"
     items = []
@@ -262,7 +265,9 @@ def parse_rubric(data):
         if not row["name"]:
             errors[f"row{number}.name"] = f"第{seq}项请填写评审项目。"
         for key in ("name", "method", "content"):
-            if len(row[key]) > LIMITS[f"item_{key}"]:
+            if problem := control_char_error(row[key], ITEM_LABELS[key]):
+                errors[f"row{number}.{key}"] = f"第{seq}项的{problem}"
+            elif len(row[key]) > LIMITS[f"item_{key}"]:
                 errors[f"row{number}.{key}"] = f"第{seq}项的{ITEM_LABELS[key]}不能超过{LIMITS[f'item_{key}']}字。"
         hundredths = None
         if _POINTS.match(row["points"]):

@@ -15,6 +15,7 @@ from app.accounts.models import Unit
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
+from app.core.validators import control_char_error
 from app.core.template_helpers import china_time
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import avoidance_records
@@ -284,6 +285,8 @@ def save(review_round, expert, declaration, form, actor):
     comment = form.get("comment")
     if comment is not None and len(comment.strip()) > COMMENT_LIMIT:
         errors["comment"] = f"总体评价不能超过{COMMENT_LIMIT}字。"
+    elif comment is not None and (problem := control_char_error(comment, "总体评价")):
+        errors["comment"] = problem
     level = form.get("level")
     if level and level not in RECOMMEND_LEVELS:
         errors["level"] = "请选择推荐意见等级。"
