@@ -38,13 +38,22 @@ from app.declarations.models import (  # noqa: F401
 from app.filings.models import QcGroupFiling, RegNoCounter, TeamFiling, UnitYearStat  # noqa: F401
 from app.invitations.models import Invitation, InvitationRetiredToken  # noqa: F401
 from app.review.models import (  # noqa: F401
+    AwardPlan,
+    AwardResult,
     Avoidance,
+    CertificateCorrection,
+    CertificateSetting,
     Expert,
+    ExpertRoundStatus,
     ExpertYear,
+    GroupConfirmation,
+    Objection,
+    Publicity,
     ReviewAssignment,
     ReviewGroup,
     ReviewGroupMember,
     ReviewRound,
+    RoundResult,
     Rubric,
     RubricItem,
     ScoreItem,

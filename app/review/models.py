@@ -3,7 +3,7 @@
 
 Points are integers of hundredths (`_c` columns): 配分 8.5 → 850.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -352,3 +352,192 @@ class ScoreItem(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     sheet: Mapped[ScoreSheet] = relationship(back_populates="items")
+
+
+class ExpertRoundStatus(db.Model):
+    """An expert's submission in a round (spec B7): 提交 / 撤回 / the secretariat's 驳回 with its reason."""
+
+    __tablename__ = "expert_round_status"
+    __table_args__ = (UniqueConstraint("round_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id", ondelete="CASCADE"), index=True)
+    submitted_at: Mapped[datetime | None]
+    reopened_at: Mapped[datetime | None]  # 驳回
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reopen_reason: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    expert: Mapped[Expert] = relationship()
+
+
+class GroupConfirmation(db.Model):
+    """组长确认 of a 专业组 (spec B7.7, B10): after it the members can no longer withdraw their submission."""
+
+    __tablename__ = "group_confirmation"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("review_group.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"), index=True)
+    confirmed_at: Mapped[datetime]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+# ---- results (spec B8) -----------------------------------------------------------------------------
+
+class RoundResult(db.Model):
+    """The round mean of a declaration (B8.1), upserted on every recompute; `detail` holds one entry per sheet:
+    {"expert_id", "total_c", "avoided", "valid", "removed_high", "removed_low"}.
+
+    `suggested_level` and `group_opinion` are the 组长's (B10) and are never touched by a recompute.
+    """
+
+    __tablename__ = "round_result"
+    __table_args__ = (UniqueConstraint("round_id", "declaration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_round.id", ondelete="CASCADE"))
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("review_group.id", ondelete="SET NULL"), index=True)
+    expected_count: Mapped[int] = mapped_column(default=0)  # group size − its 回避 (B8.2)
+    valid_count: Mapped[int] = mapped_column(default=0)
+    used_count: Mapped[int] = mapped_column(default=0)
+    mean_c: Mapped[int | None]  # hundredths; None: 暂无有效评分
+    detail: Mapped[list] = mapped_column(JSON, default=list)
+    suggested_level: Mapped[str] = mapped_column(String(8), default="")  # 组长: 一等 / 二等 / 三等 / 不推荐
+    group_opinion: Mapped[str] = mapped_column(Text, default="")  # 专家组意见
+    computed_at: Mapped[datetime | None]
+
+    @property
+    def is_incomplete(self):
+        """评分未完成 (B8.2)."""
+        return self.valid_count < self.expected_count
+
+
+class AwardPlan(db.Model):
+    """定级 of a year and kind (B9, B10): mode and parameters, finalists and cups, 评审委员会 date, 定级锁定."""
+
+    __tablename__ = "award_plan"
+    __table_args__ = (UniqueConstraint("year", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))  # group / team
+    mode: Mapped[str] = mapped_column(String(16), default="cutoffs")  # cutoffs / proportion
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # {"一等": 8500, …} hundredths or percents
+    finalist_count: Mapped[int] = mapped_column(default=0)
+    cup_count: Mapped[int] = mapped_column(default=0)
+    meeting_on: Mapped[date | None]  # 评审委员会审定 date
+    incomplete_reason: Mapped[str] = mapped_column(String(500), default="")  # 确认以现有评分定级
+    locked_at: Mapped[datetime | None]
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]  # 正式发布 (B11)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+AWARD_LEVELS = ("优胜杯", "一等", "二等", "三等", "未获奖")
+
+
+class AwardResult(db.Model):
+    """A declaration's result (B9): scores, ranks, finalist, level (computed or overridden), certificate number."""
+
+    __tablename__ = "award_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), unique=True)
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))
+    level_score_c: Mapped[int | None]  # 等级分
+    final_score_c: Mapped[int | None]  # 决赛分
+    rank: Mapped[int | None]
+    group_rank: Mapped[int | None]
+    is_finalist: Mapped[bool] = mapped_column(default=False)
+    level: Mapped[str] = mapped_column(String(8), default="")  # one of AWARD_LEVELS, "" before 定级
+    computed_level: Mapped[str] = mapped_column(String(8), default="")
+    override_reason: Mapped[str] = mapped_column(String(500), default="")  # non-empty: the level was set by hand
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]
+    certificate_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    declaration: Mapped["Declaration"] = relationship()  # noqa: F821
+
+
+# ---- 公示, 异议 and certificates (spec B11, B12) -----------------------------------------------------
+
+PUBLICITY_KINDS = {"group": "小组成果", "team": "班组成果", "both": "小组成果、班组成果"}
+OBJECTION_STATUS_LABELS = {"open": "待处理", "kept": "已处理（维持）", "adjusted": "已处理（调整）"}
+
+
+class Publicity(db.Model):
+    """A 公示 of a year for a kind or both (B11), published as a 通知公告."""
+
+    __tablename__ = "publicity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # group / team / both
+    title: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / ended / published
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id", ondelete="SET NULL"))
+    final_notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+
+class Objection(db.Model):
+    """异议 against a listed achievement (B11): filed by a unit online or recorded by the secretariat."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publicity_id: Mapped[int] = mapped_column(ForeignKey("publicity.id", ondelete="CASCADE"), index=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    submitted_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    submitter_name: Mapped[str] = mapped_column(String(50))  # 联系人 / 提出人
+    phone: Mapped[str] = mapped_column(String(30))
+    content: Mapped[str] = mapped_column(Text)
+    handling: Mapped[str] = mapped_column(Text, default="")  # 处理结果
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / kept / adjusted
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    declaration: Mapped["Declaration"] = relationship()  # noqa: F821
+
+
+class CertificateSetting(db.Model):
+    """The certificate background image of a year (B12)."""
+
+    __tablename__ = "certificate_setting"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    background_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CertificateCorrection(db.Model):
+    """证书信息更正 (B12): a unit asks to correct one printed name before 发布; old → new kept."""
+
+    __tablename__ = "certificate_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declaration.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))  # title / group_name / enterprise_name / main_contributors
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / approved / declined
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+    handling_note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    declaration: Mapped["Declaration"] = relationship()  # noqa: F821
