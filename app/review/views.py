@@ -7,7 +7,7 @@ from app.core.permissions import role_required
 from app.core.uploads import send_stored
 from app.declarations.models import FILE_RECORDS, FILE_REPORT, FILE_REPORT_PDF, TOPIC_TYPES, DeclarationFile
 from app.review import leader, scoring, self_avoidance
-from app.review.models import RECOMMEND_LEVELS, ROUND_OPEN, SHEET_SUBMITTED
+from app.review.models import RECOMMEND_LEVELS, ROUND_OPEN, SHEET_SUBMITTED, GroupConfirmation
 from app.review.rounds import ReviewError, points_text
 
 bp = Blueprint("review", __name__)
@@ -23,7 +23,8 @@ def _list_context(expert, review_round, member, rounds):
     return {"review_round": review_round, "rounds": rounds, "rows": shown, "done": done, "due": due,
             "submitted": scoring.is_submitted(rows), "filters": filters, "topic_types": TOPIC_TYPES,
             "is_open": review_round.status() == ROUND_OPEN, "group_name": member.group.name,
-            "is_leader": member.is_leader, "tab": "list"}
+            "is_leader": member.is_leader, "tab": "list",
+            "confirmed": db.session.get(GroupConfirmation, member.group_id) is not None}
 
 
 @bp.get("/")
