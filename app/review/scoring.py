@@ -373,7 +373,7 @@ def has_submitted(status_row):
 
 def submit(review_round, expert, member, actor):
     """提交最终打分结果 (flushes): refused while an assigned, non-avoided declaration is incomplete; sets
-    expert_round_status.submitted_at and recomputes the round means of the group's declarations."""
+    expert_round_status.submitted_at and recomputes the round means of the declarations the expert scored."""
     _check_open(review_round)
     lock_statuses(review_round, [expert.id])
     sheets = {s.declaration_id: s for s in _locked_sheets(review_round, expert)}
@@ -402,7 +402,7 @@ def submit(review_round, expert, member, actor):
 
 def withdraw(review_round, expert, member, actor):
     """撤回打分提交 (flushes): allowed until the round closes or the 组长 confirms the group; clears
-    expert_round_status.submitted_at and recomputes the round means of the group's declarations."""
+    expert_round_status.submitted_at and recomputes the round means of the declarations withdrawn."""
     if review_round.status() != ROUND_OPEN:
         raise ReviewError("评审已截止，不能撤回打分提交。")
     lock_statuses(review_round, [expert.id])
