@@ -51,9 +51,9 @@ def visible_publicities(year):
                               .order_by(Publicity.id.desc())).scalars().all()
 
 
-def notices_of(publicities):
-    """{notice_id: Notice} of the 公示 with their attachments (two queries)."""
-    ids = [p.notice_id for p in publicities]
+def notices_by_id(ids):
+    """{notice_id: Notice} with their attachments (two queries; none without ids)."""
+    ids = [i for i in ids if i is not None]
     if not ids:
         return {}
     found = db.session.execute(db.select(Notice).where(Notice.id.in_(ids)).options(

@@ -22,7 +22,7 @@ def index():
     publicities = unit_results.visible_publicities(year)
     return render_template("review/results/index.html", year=year, rows=unit_results.rows(unit, year),
                            publicities=publicities, kinds=publicity_service.PUBLICITY_KINDS,
-                           notices=unit_results.notices_of(publicities),
+                           notices=unit_results.notices_by_id([p.notice_id for p in publicities]),
                            status_labels=publicity_service.STATUS_LABELS,
                            can_object={p.id for p in publicities if publicity_service.is_open_for_objections(p)},
                            objections=objection_service.for_unit(unit, year),

@@ -10,6 +10,7 @@ from app.core.permissions import secretariat_required
 from app.core.settings import current_declaration_period
 from app.review import objections as objection_service
 from app.review import publicity as service
+from app.review import unit_results
 from app.review.models import AWARD_LEVELS, PUBLICITY_KINDS
 from app.review.publicity_files import KIND_NAMES, NAME_HEADERS, listed_rows
 from app.secretariat.views import bp
@@ -69,7 +70,9 @@ def publicity_detail(publicity_id):
     names = _page_of(listed_rows(row.year, service.KINDS[row.kind]), request.args.get("page", 1, type=int),
                      NAMES_PER_PAGE)
     objections = objection_service.for_publicity(row, request.args.get("opage", 1, type=int))
+    notices = unit_results.notices_by_id([row.notice_id, row.final_notice_id])
     return render("admin/publicity/detail.html", "admin/publicity/detail.html", publicity=row, names=names,
+                  notices=notices,
                   objections=objections, kinds=PUBLICITY_KINDS, name_headers=NAME_HEADERS,
                   kind_names=KIND_NAMES, status_labels=service.STATUS_LABELS,
                   objection_labels=objection_service.STATUS_LABELS, period=service.period_text(row))
