@@ -94,14 +94,16 @@ def parse(form_data, choices, name_label="联系人"):
 def file(publicity, cleaned, actor, unit=None):
     """A unit's 异议 (unit given) or one the secretariat records; audited; flushes."""
     objection = Objection(publicity_id=publicity.id, declaration_id=cleaned["declaration_id"],
-                          submitted_by_unit_id=getattr(unit, "id", None), submitter_name=cleaned["submitter_name"],
+                          submitted_by_unit_id=getattr(unit, "id", None),
+                          submitter_name=cleaned["submitter_name"],
                           phone=cleaned["phone"], content=cleaned["content"], status="open",
                           recorded_by_id=None if unit is not None else getattr(actor, "id", None))
     db.session.add(objection)
     db.session.flush()
     declaration = db.session.get(Declaration, cleaned["declaration_id"])
     action, verb = ("objection.file", "提出异议") if unit is not None else ("objection.record", "登记异议")
-    audit.record(action, f"{verb}：{declaration.decl_no} {declaration.title}（{publicity.title}）", target=objection,
+    audit.record(action, f"{verb}：{declaration.decl_no} {declaration.title}（{publicity.title}）",
+                 target=objection,
                  detail={"declaration": declaration.decl_no, "submitter": objection.submitter_name,
                          "phone": objection.phone}, actor=actor)
     return objection
@@ -208,7 +210,8 @@ def handle(objection, cleaned, actor):
         db.session.flush()
     audit.record("objection.handle", f"处理异议（{DECISIONS[cleaned['decision']]}）：{declaration.decl_no} "
                  f"{declaration.title}", target=objection,
-                 detail={"decision": DECISIONS[cleaned["decision"]], "handling": cleaned["handling"]}, actor=actor)
+                 detail={"decision": DECISIONS[cleaned["decision"]], "handling": cleaned["handling"]},
+                 actor=actor)
     if cleaned["decision"] == "adjust" and cleaned["reissue"]:
         replaced = publicity_service.reissue(publicity, actor, reason=f"异议调整：{declaration.decl_no}")
     return replaced

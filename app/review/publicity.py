@@ -1,8 +1,9 @@
 """公示 and 正式发布 (spec B11, D28): after 定级锁定 the secretariat publishes a 公示 of a kind or both as a 通知公告
-with the list as xlsx and PDF attachments, ends it, and after the period, with no 异议 待处理, publishes the results:
-award_plan and award_result get published_at, 证书编号 are allocated, and the 获奖名单 goes out as a 通知公告.
+with the list as xlsx and PDF attachments, ends it, and after the period, with no 异议 待处理, publishes the
+results: award_plan and award_result get published_at, 证书编号 are allocated, and the 获奖名单 goes out as a 通知公告.
 
-Services flush; the view commits once. Replaced attachment files are returned so the view deletes them after commit.
+Services flush; the view commits once. Replaced attachment files are returned so the view deletes them after
+commit.
 """
 import io
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ def publicities(year):
     rows = db.session.execute(db.select(Publicity).where(Publicity.year == year)
                               .order_by(Publicity.id.desc())).scalars().all()
     counts = dict(db.session.execute(
-        db.select(Objection.publicity_id, db.func.count()).join(Publicity, Publicity.id == Objection.publicity_id)
+        db.select(Objection.publicity_id, db.func.count())
+        .join(Publicity, Publicity.id == Objection.publicity_id)
         .where(Publicity.year == year, Objection.status == "open").group_by(Objection.publicity_id)).all())
     return [(row, counts.get(row.id, 0)) for row in rows]
 
@@ -85,9 +87,9 @@ def covered_kinds(year):
 def form_for(year, kind="both"):
     """The form with its defaults: title by kind, today (China) to today + 公示期."""
     start = china_today()
-    return PublicityForm(values={"kind": kind, "title": default_title(year, kind), "starts_on": start.isoformat(),
-                                 "ends_on": (start + timedelta(days=publicity_days(year))).isoformat(),
-                                 "contact": ""})
+    ends = start + timedelta(days=publicity_days(year))
+    return PublicityForm(values={"kind": kind, "title": default_title(year, kind),
+                                 "starts_on": start.isoformat(), "ends_on": ends.isoformat(), "contact": ""})
 
 
 def _date(text):
@@ -175,8 +177,8 @@ def create(year, cleaned, actor):
                           starts_on=cleaned["starts_on"], ends_on=cleaned["ends_on"], status="open",
                           created_by_id=getattr(actor, "id", None))
     db.session.add(publicity)
-    notice = Notice(title=publicity.title, body=notice_body(publicity), is_published=True, published_at=utcnow(),
-                    created_by_id=getattr(actor, "id", None))
+    notice = Notice(title=publicity.title, body=notice_body(publicity), is_published=True,
+                    published_at=utcnow(), created_by_id=getattr(actor, "id", None))
     db.session.add(notice)
     db.session.flush()
     count = _attach_lists(notice, publicity)
@@ -246,6 +248,9 @@ def publish(publicity, actor, today=None):
     now = utcnow()
     kinds = KINDS[publicity.kind]
     found = plans(publicity.year)
+    for kind in kinds:
+        if found[kind] is None or found[kind].locked_at is None:
+            raise PublicityError(f"{files.KIND_NAMES[kind]}的定级已解锁，重新定级锁定（并重新发布公示名单）后才能正式发布。")
     allocated = {}
     for kind in kinds:
         found[kind].published_at = now
@@ -255,7 +260,8 @@ def publish(publicity, actor, today=None):
     publicity.status = "published"
     publicity.published_at = now
     title = final_title(publicity.year, publicity.kind)
-    notice = Notice(title=title, is_published=True, published_at=now, created_by_id=getattr(actor, "id", None),
+    notice = Notice(title=title, is_published=True, published_at=now,
+                    created_by_id=getattr(actor, "id", None),
                     body=(f"{publicity.year}年度石油和化工行业{SUBJECTS[publicity.kind]}评审结果经公示无异议"
                           f"（异议已处理完毕），现正式发布获奖名单（见附件）。\n联系方式：\n{publicity.contact}"))
     db.session.add(notice)

@@ -24,7 +24,8 @@ def index():
                            publicities=publicities, kinds=publicity_service.PUBLICITY_KINDS,
                            notices=unit_results.notices_by_id([p.notice_id for p in publicities]),
                            status_labels=publicity_service.STATUS_LABELS,
-                           can_object={p.id for p in publicities if publicity_service.is_open_for_objections(p)},
+                           can_object={p.id for p in publicities
+                                       if publicity_service.is_open_for_objections(p)},
                            objections=objection_service.for_unit(unit, year),
                            objection_labels=objection_service.STATUS_LABELS, in_review=unit_results.IN_REVIEW)
 

@@ -51,6 +51,11 @@ def awards(app, make, decl):
     return Setup(year, unit_a, unit_b, g1, g2, g3, t1)
 
 
+def xlsx_rows(data):
+    """The rows of the first sheet of an xlsx file."""
+    return list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+
+
 def lock(app, year, *kinds):
     """定级锁定 of the kinds (what h4's page does), written directly."""
     with app.app_context():
@@ -164,7 +169,8 @@ def login_at(app, client, user, now):
 
     token = new_token()
     with app.app_context():
-        db.session.add(UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now, last_seen_at=now))
+        db.session.add(UserSession(token_hash=hash_token(token), user_id=user.id, created_at=now,
+                                   last_seen_at=now))
         db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = token
@@ -200,7 +206,8 @@ def test_unit_files_an_objection(app, auth, awards, open_group):
     assert response.status_code == 303
     with app.app_context():
         row = db.session.execute(db.select(Objection)).scalar_one()
-        assert (row.declaration_id, row.submitted_by_unit_id, row.status) == (awards.g1, awards.unit_b.id, "open")
+        assert (row.declaration_id, row.submitted_by_unit_id, row.status) == \
+            (awards.g1, awards.unit_b.id, "open")
     assert actions(app, "objection.") == ["objection.file"]
     page = client.get("/results/").text
     assert "本单位提出的异议" in page and "待处理" in page
@@ -247,7 +254,7 @@ def test_secretariat_records_and_handles_with_adjustment(app, admin_client, awar
     assert actions(app, "publicity.") == ["publicity.create", "publicity.reissue"]
     home = app.test_client().get("/").text
     xlsx_url = re.search(r'href="(/notices/attachments/\d+)"[^>]*>group公示\.xlsx<', home).group(1)
-    rows = list(load_workbook(io.BytesIO(app.test_client().get(xlsx_url).data)).active.iter_rows(values_only=True))
+    rows = xlsx_rows(app.test_client().get(xlsx_url).data)
     assert rows[3][5] == "三等"
     assert "已处理（调整）" in admin_client.get(f"/admin/publicity/{open_group}").text
     # a handled objection cannot be handled again
@@ -282,7 +289,7 @@ def test_publish_gates_numbers_and_what_units_see(app, auth, monkeypatch, admin_
     with app.app_context():
         ends_on = db.session.get(Publicity, open_group).ends_on
         objection_id = db.session.execute(db.select(Objection.id)).scalar_one()
-    # 23:00 China time on the last day of the 公示, then 00:30 the next day (sessions started at the frozen time)
+    # 23:00 China time on the last day of the 公示, then 00:30 the next day (sessions begin at the frozen time)
     clock = freeze_clock(monkeypatch, datetime.combine(ends_on, datetime.min.time()) + timedelta(hours=15))
     login_at(app, admin_client, admin_client.user, clock.now)
     login_at(app, unit, awards.unit_a.user, clock.now)
@@ -294,11 +301,13 @@ def test_publish_gates_numbers_and_what_units_see(app, auth, monkeypatch, admin_
     with app.app_context():
         assert db.session.get(Publicity, open_group).status == "open"
         assert db.session.execute(db.select(AwardResult.certificate_no)).scalars().all() == [None] * 4
-    admin_client.post(f"/admin/objections/{objection_id}/handle", data={"decision": "keep", "handling": "维持。"})
+    admin_client.post(f"/admin/objections/{objection_id}/handle",
+                      data={"decision": "keep", "handling": "维持。"})
     response = admin_client.post(f"/admin/publicity/{open_group}/publish", follow_redirects=True)
     assert "已正式发布评审结果" in response.text
     with app.app_context():
-        numbers = dict(db.session.execute(db.select(AwardResult.declaration_id, AwardResult.certificate_no)).all())
+        numbers = dict(db.session.execute(
+            db.select(AwardResult.declaration_id, AwardResult.certificate_no)).all())
         assert numbers[awards.g1] == f"CPCIF-QC-{awards.year}-0001"
         assert numbers[awards.g2] == f"CPCIF-QC-{awards.year}-0002"
         assert numbers[awards.g3] is None and numbers[awards.t1] is None  # 未获奖; teams not published
@@ -312,7 +321,7 @@ def test_publish_gates_numbers_and_what_units_see(app, auth, monkeypatch, admin_
     assert "三等" not in page  # the team kind is not published yet
     home = app.test_client().get("/").text
     xlsx_url = re.search(r'href="(/notices/attachments/\d+)"[^>]*>[^<]*获奖名单\.xlsx<', home).group(1)
-    rows = list(load_workbook(io.BytesIO(app.test_client().get(xlsx_url).data)).active.iter_rows(values_only=True))
+    rows = xlsx_rows(app.test_client().get(xlsx_url).data)
     assert rows[1] == ("序号", "评定等级", "成果名称", "小组/班组名称", "企业名称", "申报单位", "主要完成人", "证书编号")
     assert rows[2] == (1, "一等", TITLE_A, PUNCTUATED_GROUP, "中国石化（北京）燕山分公司", "甲化工有限公司",
                        "王五，李四，张三", f"CPCIF-QC-{awards.year}-0001")
@@ -350,16 +359,17 @@ def test_permissions(app, auth, make, review, awards, open_group):
 
 
 @pytest.mark.parametrize("count", [3, 300])
-def test_query_counts_do_not_grow_with_rows(app, auth, admin_client, count_queries, review, awards, open_group,
-                                            count):
+def test_query_counts_do_not_grow_with_rows(app, auth, admin_client, count_queries, review, awards,
+                                            open_group, count):
     """The 公示 page (名单 and 异议) and the unit's 评审结果 page: the same statements for 3 and 300 rows."""
     ids = review.declarations(count, units=2)
     with app.app_context():
         for n, declaration_id in enumerate(ids):
-            db.session.add(AwardResult(declaration_id=declaration_id, year=awards.year, kind="group", level="三等",
-                                       level_score_c=6000 + n))
-            db.session.add(Objection(publicity_id=open_group, declaration_id=declaration_id, submitter_name="甲",
-                                     phone="13800001111", content="异议", submitted_by_unit_id=awards.unit_a.id))
+            db.session.add(AwardResult(declaration_id=declaration_id, year=awards.year, kind="group",
+                                       level="三等", level_score_c=6000 + n))
+            db.session.add(Objection(publicity_id=open_group, declaration_id=declaration_id,
+                                     submitter_name="甲", phone="13800001111", content="异议",
+                                     submitted_by_unit_id=awards.unit_a.id))
         db.session.commit()
     unit = unit_login(app, auth, awards.unit_a.user)
     unit.get("/results/")

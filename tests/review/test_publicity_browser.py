@@ -24,7 +24,8 @@ def _shots(pg, screenshot, name):
     pg.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_publicity_objection_adjustment_and_publication(app, make, new_page, login_browser, screenshot, awards):
+def test_publicity_objection_adjustment_and_publication(app, make, new_page, login_browser, screenshot,
+                                                         awards):
     lock(app, awards.year, "group", "team")
     admin = new_page()
     admin.on("dialog", lambda dialog: dialog.accept())

@@ -24,7 +24,8 @@ def _year():
 
 def _index_page(form, status=200, error=None):
     year = _year()
-    return render("admin/publicity/index.html", "admin/publicity/_form.html", status=status, form=form, year=year,
+    return render("admin/publicity/index.html", "admin/publicity/_form.html", status=status, form=form,
+                  year=year,
                   plans=service.plans(year), publicities=service.publicities(year), kinds=PUBLICITY_KINDS,
                   kind_names=KIND_NAMES, covered=service.covered_kinds(year), refusal=error,
                   titles={kind: service.default_title(year, kind) for kind in PUBLICITY_KINDS},
@@ -116,11 +117,12 @@ def publish_results(publicity_id):
 
 
 def _record_page(row, form, status=200):
-    return render("admin/publicity/objection_form.html", "admin/publicity/_objection_form.html", status=status,
-                  publicity=row, form=form, choices=objection_service.listed_choices(row))
+    return render("admin/publicity/objection_form.html", "admin/publicity/_objection_form.html",
+                  status=status, publicity=row, form=form, choices=objection_service.listed_choices(row))
 
 
-@bp.route("/publicity/<int:publicity_id>/objections/new", methods=["GET", "POST"], endpoint="record_objection")
+@bp.route("/publicity/<int:publicity_id>/objections/new", methods=["GET", "POST"],
+          endpoint="record_objection")
 @secretariat_required
 def record_objection(publicity_id):
     """登记异议 received by phone or mail (提出人, 联系电话, 涉及成果, 异议内容)."""
@@ -141,7 +143,8 @@ def record_objection(publicity_id):
 
 def _handle_page(objection, form, status=200, error=None):
     return render("admin/publicity/handle.html", "admin/publicity/_handle_form.html", status=status,
-                  objection=objection, result=objection_service.result_of(objection), form=form, refusal=error,
+                  objection=objection, result=objection_service.result_of(objection), form=form,
+                  refusal=error,
                   levels=AWARD_LEVELS, publicity=service.get_or_404(objection.publicity_id),
                   objection_labels=objection_service.STATUS_LABELS)
 
