@@ -380,3 +380,20 @@ def test_query_counts_do_not_grow_with_rows(app, auth, admin_client, count_queri
         assert unit.get("/results/").status_code == 200
     assert len(admin_statements) <= 12, admin_statements
     assert len(unit_statements) <= 10, unit_statements
+
+
+def test_publish_is_refused_when_the_level_was_unlocked(app, admin_client, awards, open_group):
+    with app.app_context():
+        row = db.session.get(Publicity, open_group)
+        row.starts_on, row.ends_on = row.starts_on - timedelta(days=9), row.ends_on - timedelta(days=9)
+        db.session.execute(db.update(AwardPlan).where(AwardPlan.kind == "group").values(locked_at=None))
+        db.session.commit()
+    detail = admin_client.get(f"/admin/publicity/{open_group}").text
+    assert "公示附件" in detail and "group公示.xlsx" in detail and "group公示.pdf" in detail
+    response = admin_client.post(f"/admin/publicity/{open_group}/publish", follow_redirects=True)
+    assert "小组成果的定级已解锁" in response.text
+    with app.app_context():
+        assert db.session.get(Publicity, open_group).status == "open"
+    lock(app, awards.year, "group")
+    response = admin_client.post(f"/admin/publicity/{open_group}/publish", follow_redirects=True)
+    assert "已正式发布评审结果" in response.text and "获奖名单" in response.text
