@@ -3,6 +3,7 @@ from flask import flash, request, url_for
 from flask_login import current_user
 
 from app.core import uploads
+from app.core.clock import china_today
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, render
 from app.core.pagination import Page, page_number
@@ -76,7 +77,8 @@ def publicity_detail(publicity_id):
                   notices=notices,
                   objections=objections, kinds=PUBLICITY_KINDS, name_headers=NAME_HEADERS,
                   kind_names=KIND_NAMES, status_labels=service.STATUS_LABELS,
-                  objection_labels=objection_service.STATUS_LABELS, period=service.period_text(row))
+                  objection_labels=objection_service.STATUS_LABELS, period=service.period_text(row),
+                  period_over=china_today() > row.ends_on)
 
 
 def _act(publicity_id, action, done):
