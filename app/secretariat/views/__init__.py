@@ -14,6 +14,7 @@ from app.secretariat.views import (  # noqa: E402,F401
     formal_check,
     notices,
     outbox,
+    publicity,
     registrations,
     review,
     review_assignment,
