@@ -42,6 +42,9 @@ ACTION_LABELS = {
     "review_group.leader": "设置专业组组长",
     "review_assignment.auto": "自动分组", "review_assignment.move": "分配到专业组",
     "avoidance.recheck": "重新检查回避", "avoidance.manual": "设为回避", "avoidance.cancel": "取消回避",
+    "award.finalists": "设置决赛入围", "award.finalist": "确定/取消入围", "award.apply": "应用定级",
+    "award.override": "调整评定等级", "award.lock": "定级锁定", "award.unlock": "解除定级锁定",
+    "award.recompute": "重新计算成果得分", "award.export": "导出成果得分", "award.export_opinions": "导出专家组意见表",
     "score.save": "保存评分", "score.submit": "提交最终打分结果", "score.withdraw": "撤回打分提交",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
