@@ -36,8 +36,8 @@ def opinion_sheet(the_board):
     rows = sorted(the_board.rows, key=lambda r: (r.review_group is None, r.review_group or "",
                                                  r.group_rank is None, r.group_rank or 0, r.decl_no))
     for n, r in enumerate(rows, start=1):
-        writer.row((n, r.review_group or "未分组", r.decl_no, r.title, r.group_name, r.enterprise_name, r.unit_name,
-                    r.type_label, _number(r.level_score), _number(r.final_score), r.rank, r.suggested_level,
+        writer.row((n, r.review_group or "未分组", r.decl_no, r.title, r.group_name, r.enterprise_name,
+                    r.unit_name, r.type_label, _number(r.level_score), _number(r.final_score), r.rank, r.suggested_level,
                     r.group_opinion))
     return _save(book)
 
@@ -49,7 +49,7 @@ def score_sheet(the_board):
     writer = SafeRowWriter(sheet)
     writer.row(_header(the_board.kind, SCORE_HEADER))
     for n, r in enumerate(the_board.rows, start=1):
-        writer.row((n, r.review_group or "未分组", r.decl_no, r.title, r.group_name, r.enterprise_name, r.valid_count,
-                    r.used_count, _number(r.level_score), r.rank, r.group_rank, r.suggested_level, r.level,
+        writer.row((n, r.review_group or "未分组", r.decl_no, r.title, r.group_name, r.enterprise_name,
+                    r.valid_count, r.used_count, _number(r.level_score), r.rank, r.group_rank, r.suggested_level, r.level,
                     r.status, "入围" if r.is_finalist else "", _number(r.final_score), r.override_reason))
     return _save(book)

@@ -1,14 +1,12 @@
 """评审结果 (spec B8.2, B8.3, B9, B10, D17–D21, D27): 成果得分 of a year and kind from the stored round means,
 决赛入围, 优胜杯, 定级 by cut-offs or proportion, overrides with a reason, 定级锁定.
 
-The standings are read in one statement whatever the number of declarations; ranks and levels come from the pure
-rules of app/review/aggregation.py, so the live preview and 应用 compute the same thing.
+The standings are read in one statement whatever the number of declarations; ranks and levels come from the
+pure rules of app/review/aggregation.py, so the live preview and 应用 compute the same thing.
 Services flush; the views commit.
 """
 import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import aliased
@@ -20,19 +18,15 @@ from app.core.extensions import db
 from app.core.validators import control_char_error
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import results
-from app.review.aggregation import (
-    AWARD_LEVEL_LABELS,
-    DEFAULT_CUTOFFS,
-    LEVEL_FIRST,
-    LEVEL_SECOND,
-    LEVEL_THIRD,
-    award_levels,
-    cup_winners,
-    finalist_split,
-    group_ranks,
-    level_counts,
-    shared_ranks,
-    weighted_score,
+from app.review.aggregation import finalist_split, group_ranks, shared_ranks, weighted_score
+from app.review.award_levels import (
+    MODE_CUTOFFS,
+    MODE_LABELS,
+    compute_levels,
+    counts,
+    plain,
+    plan_params,
+    stored_params,
 )
 from app.review.models import (
     AWARD_LEVELS,
@@ -48,16 +42,10 @@ from app.review.models import (
 from app.review.rounds import ReviewError
 
 PAGE_SIZE = 50
-MODE_CUTOFFS = "cutoffs"
-MODE_PROPORTION = "proportion"
-MODE_LABELS = {MODE_CUTOFFS: "按分数线", MODE_PROPORTION: "按比例"}
-LEVEL_FIELDS = ((LEVEL_FIRST, "first"), (LEVEL_SECOND, "second"), (LEVEL_THIRD, "third"))
 LOCKED_MESSAGE = "定级已锁定，不能再修改。如需修改，请先解除锁定。"
 STATUS_UNASSIGNED = "评分未完成（未分组）"
 STATUS_INCOMPLETE = "评分未完成"
 STATUS_COMPLETE = "评分完成"
-_SCORE = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
-_PERCENT = re.compile(r"^\d{1,3}$")
 
 
 def check_kind(kind):
@@ -212,14 +200,14 @@ def board(year, kind):
     rows = []
     for r in db.session.execute(select):
         rows.append(Standing(
-            declaration_id=r[0], decl_no=r[1], title=r[2], group_name=r[3], enterprise_name=r[4], unit_name=r[5],
-            topic_type=r[6], review_group=r[7], has_result=r[8] is not None, valid_count=r[9] or 0,
+            declaration_id=r[0], decl_no=r[1], title=r[2], group_name=r[3], enterprise_name=r[4],
+            unit_name=r[5], topic_type=r[6], review_group=r[7], has_result=r[8] is not None, valid_count=r[9] or 0,
             used_count=r[10] or 0, expected_count=r[11] or 0,
             level_score=weighted_score(None if r[12] is None else Decimal(r[12]) / 100, w1),
             final_score=weighted_score(None if r[13] is None else Decimal(r[13]) / 100, w2),
             suggested_level=r[14] or "", group_opinion=r[15] or "", has_award=r[16] is not None,
-            is_finalist=bool(r[17]), level=r[18] or "", computed_level=r[19] or "", override_reason=r[20] or "",
-            group_id=r[21]))
+            is_finalist=bool(r[17]), level=r[18] or "", computed_level=r[19] or "",
+            override_reason=r[20] or "", group_id=r[21]))
     scores = {r.declaration_id: r.level_score for r in rows}
     ranks = shared_ranks(scores)
     in_group = group_ranks(scores, {r.declaration_id: r.group_id for r in rows})
@@ -238,107 +226,6 @@ def page_of(rows, page):
     return rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], page
 
 
-# ---- 定级 parameters ------------------------------------------------------------------------------------
-
-@dataclass
-class LevelForm:
-    """The 定级 form: typed values kept, errors per field, the parsed mode and parameters when valid."""
-
-    values: dict
-    errors: dict
-    mode: str = MODE_CUTOFFS
-    params: dict | None = None  # {level code: Decimal minimum or percent}
-
-
-def _plain(text):
-    return unicodedata.normalize("NFKC", (text or "")).strip()
-
-
-def level_form(plan):
-    """The form filled from a plan (defaults 85/75/60)."""
-    stored = plan.params or {}
-    values = {"mode": plan.mode if plan.mode in MODE_LABELS else MODE_CUTOFFS}
-    for code, name in LEVEL_FIELDS:
-        label = AWARD_LEVEL_LABELS[code]
-        default = dict(DEFAULT_CUTOFFS)[code]
-        if values["mode"] == MODE_CUTOFFS and label in stored:
-            values[f"cutoff_{name}"] = f"{Decimal(stored[label]) / 100:.2f}"
-        else:
-            values[f"cutoff_{name}"] = f"{default:.2f}"
-        values[f"percent_{name}"] = str(stored[label]) if values["mode"] == MODE_PROPORTION and label in stored \
-            else ""
-    return LevelForm(values, {}, values["mode"], None)
-
-
-def parse_levels(data):
-    """Read the 定级 form: 一等 > 二等 > 三等 cut-offs (0–999.99, 2 decimals) or whole percents summing to ≤ 100."""
-    mode = data.get("mode") if data.get("mode") in MODE_LABELS else MODE_CUTOFFS
-    values, errors, params = {"mode": mode}, {}, {}
-    for code, name in LEVEL_FIELDS:
-        for prefix in ("cutoff", "percent"):
-            values[f"{prefix}_{name}"] = (data.get(f"{prefix}_{name}") or "")[:20]
-    prefix = "cutoff" if mode == MODE_CUTOFFS else "percent"
-    for code, name in LEVEL_FIELDS:
-        key, label = f"{prefix}_{name}", AWARD_LEVEL_LABELS[code]
-        text = _plain(values[key])
-        field = f"{label}分数线" if mode == MODE_CUTOFFS else f"{label}比例"
-        if not text:
-            errors[key] = f"请填写{field}。"
-        elif control_char_error(values[key], field):
-            errors[key] = control_char_error(values[key], field)
-        elif mode == MODE_CUTOFFS and not _SCORE.match(text):
-            errors[key] = f"{field}应为0～999.99之间的数，最多两位小数。"
-        elif mode == MODE_PROPORTION and (not _PERCENT.match(text) or int(text) > 100):
-            errors[key] = f"{field}应为0～100之间的整数（百分比）。"
-        else:
-            params[code] = Decimal(text)
-    if not errors and mode == MODE_CUTOFFS:
-        for (high, high_name), (low, low_name) in zip(LEVEL_FIELDS, LEVEL_FIELDS[1:]):
-            if params[high] <= params[low]:
-                errors[f"cutoff_{low_name}"] = (f"{AWARD_LEVEL_LABELS[low]}分数线应低于"
-                                                f"{AWARD_LEVEL_LABELS[high]}分数线。")
-    if not errors and mode == MODE_PROPORTION and sum(params.values()) > 100:
-        errors["percent_third"] = "各等级比例之和不能超过100%。"
-    return LevelForm(values, errors, mode, None if errors else params)
-
-
-def compute_levels(the_board, mode, params):
-    """{declaration_id: level label} for the whole kind: 优胜杯 and 一等 for finalists, the rest by mode (B9)."""
-    rows = the_board.rows
-    scores = {r.declaration_id: r.level_score for r in rows}
-    finalists = {r.declaration_id for r in rows if r.is_finalist}
-    finals = {r.declaration_id: r.final_score for r in rows if r.is_finalist}
-    cups = cup_winners(finals, the_board.plan.cup_count or 0)
-    codes = award_levels(scores, finalists, cups, mode, params)
-    return {key: AWARD_LEVEL_LABELS[code] for key, code in codes.items()}
-
-
-def counts(levels):
-    """{label: count} in the order of AWARD_LEVELS."""
-    by_code = level_counts({k: _code(v) for k, v in levels.items()}, AWARD_LEVEL_LABELS)
-    return {AWARD_LEVEL_LABELS[code]: n for code, n in by_code.items()}
-
-
-def _code(label):
-    return next(code for code, text in AWARD_LEVEL_LABELS.items() if text == label)
-
-
-def _stored_params(mode, params):
-    if mode == MODE_CUTOFFS:
-        return {AWARD_LEVEL_LABELS[c]: int(v * 100) for c, v in params.items()}
-    return {AWARD_LEVEL_LABELS[c]: int(v) for c, v in params.items()}
-
-
-def plan_params(plan):
-    """The plan's parameters as level codes → Decimal (defaults for cut-offs)."""
-    stored = plan.params or {}
-    if plan.mode == MODE_PROPORTION:
-        return {c: Decimal(stored.get(AWARD_LEVEL_LABELS[c], 0)) for c, _ in LEVEL_FIELDS}
-    if not stored:
-        return dict(DEFAULT_CUTOFFS)
-    return {c: Decimal(stored.get(AWARD_LEVEL_LABELS[c], 0)) / 100 for c, _ in LEVEL_FIELDS}
-
-
 # ---- changes -------------------------------------------------------------------------------------------
 
 def _not_locked(the_board):
@@ -347,31 +234,50 @@ def _not_locked(the_board):
 
 
 def _sync_rows(the_board, actor=None, levels=None, finalists=None):
-    """Upsert award_result for every row: scores and ranks, optionally finalists and computed levels (flushes)."""
-    existing = {a.declaration_id: a for a in db.session.execute(
-        db.select(AwardResult).where(AwardResult.year == the_board.year, AwardResult.kind == the_board.kind))
-        .scalars()}
+    """Upsert award_result for every row: scores and ranks, optionally finalists and computed levels.
+
+    Bulk statements (one INSERT and one UPDATE executemany, only the rows that changed), so 应用 on 10,000
+    declarations does not pay for 10,000 ORM objects.
+    """
+    a = AwardResult
+    existing = {r.declaration_id: r for r in db.session.execute(
+        db.select(a.id, a.declaration_id, a.level_score_c, a.final_score_c, a.rank, a.group_rank,
+                  a.is_finalist, a.computed_level, a.level, a.override_reason, a.decided_by_id)
+        .where(a.year == the_board.year, a.kind == the_board.kind))}
+    inserts, updates, now = [], [], utcnow()
+    actor_id = getattr(actor, "id", None)
     for row in the_board.rows:
-        award = existing.get(row.declaration_id)
-        if award is None:
-            award = AwardResult(declaration_id=row.declaration_id, year=the_board.year, kind=the_board.kind,
-                                is_finalist=False, level="", computed_level="", override_reason="")
-            db.session.add(award)
-        award.level_score_c, award.final_score_c = _cents(row.level_score), _cents(row.final_score)
-        award.rank, award.group_rank = row.rank, row.group_rank
+        old = existing.get(row.declaration_id)
+        values = {"level_score_c": _cents(row.level_score), "final_score_c": _cents(row.final_score),
+                  "rank": row.rank, "group_rank": row.group_rank,
+                  "is_finalist": old.is_finalist if old is not None else False,
+                  "computed_level": old.computed_level if old is not None else "",
+                  "level": old.level if old is not None else "",
+                  "decided_by_id": old.decided_by_id if old is not None else None}
         if finalists is not None:
-            award.is_finalist = row.is_finalist = row.declaration_id in finalists
+            values["is_finalist"] = row.declaration_id in finalists
         if levels is not None:
-            award.computed_level = row.computed_level = levels[row.declaration_id]
-            if not award.override_reason:
-                award.level = row.level = levels[row.declaration_id]
-            award.decided_by_id = getattr(actor, "id", None)
+            values["computed_level"] = levels[row.declaration_id]
+            if not (old is not None and old.override_reason):
+                values["level"] = levels[row.declaration_id]
+            values["decided_by_id"] = actor_id
+        row.is_finalist, row.computed_level, row.level = (values["is_finalist"], values["computed_level"],
+                                                          values["level"])
         row.has_award = True
+        if old is None:
+            inserts.append({"declaration_id": row.declaration_id, "year": the_board.year,
+                            "kind": the_board.kind, "override_reason": "", "updated_at": now, **values})
+        elif any(getattr(old, k) != v for k, v in values.items()):
+            updates.append({"id": old.id, "updated_at": now, **values})
     db.session.flush()
+    if inserts:
+        db.session.execute(db.insert(AwardResult), inserts)
+    if updates:
+        db.session.execute(db.update(AwardResult), updates)
 
 
 def _parse_count(text, label, errors, key):
-    text = _plain(text)
+    text = plain(text)
     if not re.fullmatch(r"\d{1,5}", text or "x"):
         errors[key] = f"请填写{label}（0～99999的整数）。"
         return None
@@ -424,7 +330,7 @@ def apply_levels(the_board, form, actor):
     _not_locked(the_board)
     levels = compute_levels(the_board, form.mode, form.params)
     plan = _stored_plan(the_board.year, the_board.kind)
-    plan.mode, plan.params = form.mode, _stored_params(form.mode, form.params)
+    plan.mode, plan.params = form.mode, stored_params(form.mode, form.params)
     _sync_rows(the_board, actor, levels=levels)
     tally = counts(levels)
     audit.record("award.apply", f"应用{the_board.year}年度{the_board.kind_label}定级（{MODE_LABELS[form.mode]}）："
@@ -434,7 +340,7 @@ def apply_levels(the_board, form, actor):
 
 
 def is_stale(the_board):
-    """True when a stored computed level differs from what 应用 would write now (scores or finalists changed)."""
+    """True when a stored computed level differs from what 应用 would write now (scores, finalists changed)."""
     if not the_board.applied:
         return True
     levels = compute_levels(the_board, the_board.plan.mode, plan_params(the_board.plan))
@@ -469,75 +375,6 @@ def override_level(the_board, declaration_id, level, reason, actor):
     audit.record("award.override", f"调整评定等级：{row.decl_no} {row.title}：{old or '未定级'} → {level}（{reason}）",
                  target=award, detail={"declaration_id": declaration_id, "old": old, "new": level,
                                        "computed": award.computed_level, "reason": reason}, actor=actor)
-    return {}
-
-
-def _parse_date(text):
-    try:
-        return date.fromisoformat(_plain(text))
-    except ValueError:
-        return None
-
-
-def lock(the_board, data, actor):
-    """定级锁定 (B8.2, B10): records the 评审委员会 date; refused while results are incomplete unless confirmed with
-    a reason; locks the year's rounds of the kind. Returns {field: message} when refused."""
-    _not_locked(the_board)
-    values = {k: (data.get(k) or "").strip() for k in ("meeting_on", "incomplete_reason")}
-    confirmed = data.get("confirm_incomplete") == "1"
-    errors = {}
-    meeting_on = _parse_date(values["meeting_on"])
-    if meeting_on is None:
-        errors["meeting_on"] = "请填写评审委员会审定日期（如2027-08-20）。"
-    if is_stale(the_board):
-        errors["lock"] = "定级结果不是最新的（评分、入围或参评成果已变化），请先应用定级。"
-    incomplete = the_board.incomplete
-    reason = values["incomplete_reason"]
-    if incomplete:
-        if not confirmed or not reason:
-            names = "、".join(r.decl_no for r in incomplete[:10]) + ("等" if len(incomplete) > 10 else "")
-            errors["incomplete_reason"] = (f"以下{len(incomplete)}项成果评分未完成：{names}。如确认以现有评分定级，"
-                                           "请勾选“确认以现有评分定级”并填写原因。")
-        elif len(reason) > 500:
-            errors["incomplete_reason"] = "原因不能超过500字。"
-        elif control_char_error(reason, "原因"):
-            errors["incomplete_reason"] = control_char_error(reason, "原因")
-    if errors:
-        return errors
-    now = utcnow()
-    plan = _stored_plan(the_board.year, the_board.kind)
-    plan.meeting_on, plan.locked_at, plan.locked_by_id = meeting_on, now, getattr(actor, "id", None)
-    plan.incomplete_reason = reason if incomplete else ""
-    for review_round in year_rounds(the_board.year, the_board.kind).values():
-        review_round.is_locked, review_round.locked_at = True, now
-    db.session.flush()
-    audit.record("award.lock", f"定级锁定：{the_board.year}年度{the_board.kind_label}，评审委员会审定日期{meeting_on}"
-                 + (f"；确认以现有评分定级（{len(incomplete)}项评分未完成）：{reason}" if incomplete else ""),
-                 target=plan, detail={"meeting_on": meeting_on, "incomplete": len(incomplete),
-                                      "incomplete_reason": plan.incomplete_reason}, actor=actor)
-    return {}
-
-
-def unlock(the_board, reason, actor):
-    """解除锁定 with a reason (audited); refused after 正式发布. Returns {field: message} when refused."""
-    if not the_board.is_locked:
-        raise ReviewError("定级尚未锁定。")
-    if the_board.plan.published_at is not None:
-        raise ReviewError("评审结果已正式发布，不能解除锁定。")
-    reason = (reason or "").strip()
-    if not reason:
-        return {"unlock_reason": "请填写解除锁定的原因。"}
-    if len(reason) > 500:
-        return {"unlock_reason": "原因不能超过500字。"}
-    if control_char_error(reason, "原因"):
-        return {"unlock_reason": control_char_error(reason, "原因")}
-    plan = the_board.plan
-    plan.locked_at, plan.locked_by_id = None, None
-    for review_round in year_rounds(the_board.year, the_board.kind).values():
-        review_round.is_locked, review_round.locked_at = False, None
-    db.session.flush()
-    audit.record("award.unlock", f"解除定级锁定：{the_board.year}年度{the_board.kind_label}（{reason}）",
-                 target=plan, detail={"reason": reason}, actor=actor)
     return {}
 
 

@@ -38,8 +38,8 @@ def _standings(app, review, means, groups=1, r2_means=None, incomplete=(), kind=
     with app.app_context():
         for i, (declaration_id, mean) in enumerate(zip(ids, means)):
             valid = 4 if i in incomplete else 5
-            db.session.add(RoundResult(round_id=r1, declaration_id=declaration_id, group_id=group_ids[i % groups],
-                                       expected_count=5, valid_count=valid, used_count=3, mean_c=mean,
+            db.session.add(RoundResult(round_id=r1, declaration_id=declaration_id,
+                                       group_id=group_ids[i % groups], expected_count=5, valid_count=valid, used_count=3, mean_c=mean,
                                        detail=[], suggested_level="一等" if i == 0 else ""))
         for declaration_id, mean in (r2_means or {}).items():
             db.session.add(RoundResult(round_id=r2, declaration_id=ids[declaration_id], expected_count=5,
@@ -160,7 +160,8 @@ def test_level_form_refusals_name_the_field(app, admin_client, review):
     response = admin_client.post(f"{BASE}/levels", data={"mode": "proportion", "percent_first": "60",
                                                          "percent_second": "50", "percent_third": "0"})
     assert response.status_code == 422 and "各等级比例之和不能超过100%" in response.text
-    preview = admin_client.get(f"{BASE}/levels/preview", query_string={"mode": "cutoffs", "cutoff_first": "x"})
+    preview = admin_client.get(f"{BASE}/levels/preview",
+                               query_string={"mode": "cutoffs", "cutoff_first": "x"})
     assert preview.status_code == 200 and "请先改正" in preview.text
     assert _awards(app) == {}
 
@@ -182,7 +183,8 @@ def test_finalists_with_a_boundary_tie_then_cups_and_first_prizes(app, admin_cli
     assert "只有在入围分数线上并列的成果" in refused.text and _awards(app)[ids[0]].is_finalist
     assert _apply(admin_client).status_code == 303
     awards = _awards(app)
-    # 决赛分: id1 26.00 wins the cup; the other finalists get 一等 whatever their score; id3 (excluded) gets 一等 by its cut-off (88)
+    # 决赛分: id1 (26.00) wins the cup, the other finalists get 一等 whatever their score;
+    # id3 (excluded) gets 一等 by its cut-off (88)
     assert [awards[i].level for i in ids] == ["一等", "优胜杯", "一等", "一等", "三等", "三等"]
     assert awards[ids[1]].final_score_c == 2600
     assert _actions(app) == ["award.finalists", "award.finalist", "award.apply"]

@@ -16,8 +16,8 @@ def test_cutoffs_live_counts_apply_and_lock(app, page, new_page, make, review, l
     ids = review.declarations(6)
     with app.app_context():
         for declaration_id, mean in zip(ids, [9200, 8800, 8600, 8000, 7000, 5000]):
-            db.session.add(RoundResult(round_id=r1, declaration_id=declaration_id, group_id=group, expected_count=3,
-                                       valid_count=3, used_count=1, mean_c=mean, detail=[]))
+            db.session.add(RoundResult(round_id=r1, declaration_id=declaration_id, group_id=group,
+                                       expected_count=3, valid_count=3, used_count=1, mean_c=mean, detail=[]))
         db.session.commit()
     login_browser(page, clerk)
     page.goto(page.base_url + "/admin/review/results")

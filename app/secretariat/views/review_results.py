@@ -7,7 +7,8 @@ from app.core.extensions import db
 from app.core.htmx import htmx_redirect, render
 from app.core.permissions import secretariat_required
 from app.core.settings import current_declaration_period
-from app.review import award_exports
+from app.review import award_exports, award_lock
+from app.review import award_levels as levels
 from app.review import awards as service
 from app.review.models import AWARD_LEVELS, EXPERT_KINDS
 from app.review.rounds import ReviewError
@@ -22,16 +23,16 @@ def _board(kind):
 
 
 def _page(the_board, errors=None, form=None, level_form=None, status=200):
-    level_form = level_form or service.level_form(the_board.plan)
+    level_form = level_form or levels.level_form(the_board.plan)
     preview = None
     if level_form.params is not None or not level_form.errors:
-        params = level_form.params if level_form.params is not None else service.plan_params(the_board.plan)
-        preview = service.counts(service.compute_levels(the_board, level_form.mode, params))
+        params = level_form.params if level_form.params is not None else levels.plan_params(the_board.plan)
+        preview = levels.counts(levels.compute_levels(the_board, level_form.mode, params))
     rows, page_no = service.page_of(the_board.rows, request.args.get("page", 1, type=int))
     return render("admin/review_results/index.html", "admin/review_results/_results.html", status=status,
-                  board=the_board, rows=rows, page_no=page_no, page_size=service.PAGE_SIZE, kinds=EXPERT_KINDS,
-                  errors=errors or {}, form=form or {}, level_form=level_form, preview=preview,
-                  mode_labels=service.MODE_LABELS, stale=the_board.applied and service.is_stale(the_board))
+                  board=the_board, rows=rows, page_no=page_no, page_size=service.PAGE_SIZE,
+                  kinds=EXPERT_KINDS, errors=errors or {}, form=form or {}, level_form=level_form, preview=preview,
+                  mode_labels=levels.MODE_LABELS, stale=the_board.applied and service.is_stale(the_board))
 
 
 def _done(kind, message):
@@ -58,8 +59,10 @@ def review_results():
 def preview_award_levels(kind):
     """The counts per level the typed 定级 parameters would give (htmx, on every change; writes nothing)."""
     the_board = _board(kind)
-    form = service.parse_levels(request.args)
-    preview = None if form.errors else service.counts(service.compute_levels(the_board, form.mode, form.params))
+    form = levels.parse_levels(request.args)
+    preview = None
+    if not form.errors:
+        preview = levels.counts(levels.compute_levels(the_board, form.mode, form.params))
     return render_template("admin/review_results/_level_counts.html", board=the_board, level_form=form,
                            preview=preview)
 
@@ -69,7 +72,7 @@ def preview_award_levels(kind):
 def apply_award_levels(kind):
     """应用: write the levels of every accepted declaration of the kind."""
     the_board = _board(kind)
-    form = service.parse_levels(request.form)
+    form = levels.parse_levels(request.form)
     if form.errors:
         return _page(the_board, level_form=form, status=422)
     try:
@@ -131,9 +134,11 @@ def override_award_level(kind, declaration_id):
     row = _row_or_404(the_board, declaration_id)
     if request.method == "GET":
         return _override_page(the_board, row)
-    form = {"level": (request.form.get("level") or "")[:8], "reason": (request.form.get("reason") or "")[:600]}
+    form = {"level": (request.form.get("level") or "")[:8],
+            "reason": (request.form.get("reason") or "")[:600]}
     try:
-        errors = service.override_level(the_board, declaration_id, form["level"], form["reason"], current_user)
+        errors = service.override_level(the_board, declaration_id, form["level"], form["reason"],
+                                        current_user)
     except ReviewError as error:
         return _refused(kind, error)
     if errors:
@@ -148,7 +153,7 @@ def lock_awards(kind):
     """定级锁定 with the 评审委员会 date (and 确认以现有评分定级 when results are incomplete)."""
     the_board = _board(kind)
     try:
-        errors = service.lock(the_board, request.form, current_user)
+        errors = award_lock.lock(the_board, request.form, current_user)
     except ReviewError as error:
         return _refused(kind, error)
     if errors:
@@ -163,7 +168,7 @@ def unlock_awards(kind):
     """解除锁定 with a reason."""
     the_board = _board(kind)
     try:
-        errors = service.unlock(the_board, request.form.get("unlock_reason"), current_user)
+        errors = award_lock.unlock(the_board, request.form.get("unlock_reason"), current_user)
     except ReviewError as error:
         return _refused(kind, error)
     if errors:
