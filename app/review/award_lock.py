@@ -7,7 +7,7 @@ from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.validators import control_char_error
 from app.review.award_levels import plain
-from app.review.awards import _not_locked, _stored_plan, is_stale, year_rounds
+from app.review.awards import ensure_unlocked, stored_plan, is_stale, year_rounds
 from app.review.rounds import ReviewError
 
 
@@ -21,7 +21,7 @@ def _parse_date(text):
 def lock(the_board, data, actor):
     """定级锁定 (B8.2, B10): records the 评审委员会 date; refused while results are incomplete unless confirmed with
     a reason; locks the year's rounds of the kind. Returns {field: message} when refused."""
-    _not_locked(the_board)
+    ensure_unlocked(the_board)
     values = {k: (data.get(k) or "").strip() for k in ("meeting_on", "incomplete_reason")}
     confirmed = data.get("confirm_incomplete") == "1"
     errors = {}
@@ -44,7 +44,7 @@ def lock(the_board, data, actor):
     if errors:
         return errors
     now = utcnow()
-    plan = _stored_plan(the_board.year, the_board.kind)
+    plan = stored_plan(the_board.year, the_board.kind)
     plan.meeting_on, plan.locked_at, plan.locked_by_id = meeting_on, now, getattr(actor, "id", None)
     plan.incomplete_reason = reason if incomplete else ""
     for review_round in year_rounds(the_board.year, the_board.kind).values():

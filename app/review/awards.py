@@ -163,7 +163,8 @@ def get_plan(year, kind):
     return plan
 
 
-def _stored_plan(year, kind):
+def stored_plan(year, kind):
+    """The plan of the year and kind, added to the session when new (to be changed)."""
     plan = get_plan(year, kind)
     if plan.id is None:
         db.session.add(plan)
@@ -228,7 +229,8 @@ def page_of(rows, page):
 
 # ---- changes -------------------------------------------------------------------------------------------
 
-def _not_locked(the_board):
+def ensure_unlocked(the_board):
+    """Refuse a change once the levels are locked."""
     if the_board.is_locked:
         raise ReviewError(LOCKED_MESSAGE)
 
@@ -289,7 +291,7 @@ def set_finalists(the_board, data, actor):
 
     Returns {field: message} when refused (nothing changed), else {}.
     """
-    _not_locked(the_board)
+    ensure_unlocked(the_board)
     errors = {}
     count = _parse_count(data.get("finalist_count"), "决赛入围数", errors, "finalist_count")
     cups = _parse_count(data.get("cup_count"), "优胜杯数", errors, "cup_count")
@@ -297,7 +299,7 @@ def set_finalists(the_board, data, actor):
         errors["cup_count"] = "优胜杯数不能大于决赛入围数。"
     if errors:
         return errors
-    plan = _stored_plan(the_board.year, the_board.kind)
+    plan = stored_plan(the_board.year, the_board.kind)
     plan.finalist_count, plan.cup_count = count, cups
     scores = {r.declaration_id: r.level_score for r in the_board.rows}
     sure, tied = finalist_split(scores, count)
@@ -313,7 +315,7 @@ def set_finalists(the_board, data, actor):
 
 def toggle_finalist(the_board, declaration_id, include, actor):
     """Include or exclude one declaration tied at the 决赛入围 boundary."""
-    _not_locked(the_board)
+    ensure_unlocked(the_board)
     row = next((r for r in the_board.rows if r.declaration_id == declaration_id), None)
     if row is None or not row.tied:
         raise ReviewError("只有在入围分数线上并列的成果可以单独确定是否入围。")
@@ -327,9 +329,9 @@ def toggle_finalist(the_board, declaration_id, include, actor):
 
 def apply_levels(the_board, form, actor):
     """应用: write the computed levels (and the level unless overridden) of every row; saves the plan."""
-    _not_locked(the_board)
+    ensure_unlocked(the_board)
     levels = compute_levels(the_board, form.mode, form.params)
-    plan = _stored_plan(the_board.year, the_board.kind)
+    plan = stored_plan(the_board.year, the_board.kind)
     plan.mode, plan.params = form.mode, stored_params(form.mode, form.params)
     _sync_rows(the_board, actor, levels=levels)
     tally = counts(levels)
@@ -349,7 +351,7 @@ def is_stale(the_board):
 
 def override_level(the_board, declaration_id, level, reason, actor):
     """Set one declaration's 评定等级 by hand with a reason (audited); returns {field: message} when refused."""
-    _not_locked(the_board)
+    ensure_unlocked(the_board)
     row = next((r for r in the_board.rows if r.declaration_id == declaration_id), None)
     errors = {}
     if row is None or not row.computed_level:
@@ -380,7 +382,7 @@ def override_level(the_board, declaration_id, level, reason, actor):
 
 def recompute(the_board, actor):
     """重新计算: recompute the round means of the year's rounds of the kind (refused once locked)."""
-    _not_locked(the_board)
+    ensure_unlocked(the_board)
     written = sum(results.recompute(r) for r in year_rounds(the_board.year, the_board.kind).values())
     audit.record("award.recompute", f"重新计算{the_board.year}年度{the_board.kind_label}成果得分（更新{written}项）",
                  detail={"written": written}, actor=actor)

@@ -233,7 +233,7 @@ def test_lock_refused_when_incomplete_then_accepted_with_the_reason_and_unlock(a
         plan = db.session.execute(db.select(AwardPlan)).scalar_one()
         assert plan.locked_at and plan.meeting_on == date(2027, 8, 20)
         assert plan.incomplete_reason == "一位评委因病未能评分"
-        assert db.session.get(ReviewRound, r1).is_locked
+        assert db.session.get(ReviewRound, r1).status() == "locked"  # scores and 回避 refuse changes
     page = admin_client.get(PAGE).text
     assert "定级已锁定" in page and "解除锁定" in page
     # every edit is refused while locked
