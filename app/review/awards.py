@@ -117,6 +117,7 @@ class Board:
     r1: ReviewRound | None
     r2: ReviewRound | None
     rows: list
+    stored_count: int = 0  # award_result rows of the year and kind, of accepted declarations or not
 
     @property
     def is_locked(self):
@@ -217,7 +218,9 @@ def board(year, kind):
         row.rank, row.group_rank = ranks[row.declaration_id], in_group[row.declaration_id]
         row.tied = row.declaration_id in tied
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.decl_no))
-    return Board(year, kind, plan, r1, r2, rows)
+    stored = db.session.execute(db.select(db.func.count(AwardResult.id)).where(
+        AwardResult.year == year, AwardResult.kind == kind)).scalar_one()
+    return Board(year, kind, plan, r1, r2, rows, stored)
 
 
 def page_of(rows, page):
@@ -239,7 +242,7 @@ def _sync_rows(the_board, actor=None, levels=None, finalists=None):
     """Upsert award_result for every row: scores and ranks, optionally finalists and computed levels.
 
     Bulk statements (one INSERT and one UPDATE executemany, only the rows that changed), so 应用 on 10,000
-    declarations does not pay for 10,000 ORM objects.
+    declarations does not pay for 10,000 ORM objects. Rows of declarations no longer accepted are removed.
     """
     a = AwardResult
     existing = {r.declaration_id: r for r in db.session.execute(
@@ -276,6 +279,13 @@ def _sync_rows(the_board, actor=None, levels=None, finalists=None):
         db.session.execute(db.insert(AwardResult), inserts)
     if updates:
         db.session.execute(db.update(AwardResult), updates)
+    # A declaration no longer accepted (its result withdrawn) leaves the results; numbered certificates stay.
+    current = {row.declaration_id for row in the_board.rows}
+    gone = [old.id for key, old in existing.items() if key not in current]
+    if gone:
+        db.session.execute(db.delete(AwardResult)
+                           .where(AwardResult.id.in_(gone), AwardResult.certificate_no.is_(None))
+                           .execution_options(synchronize_session=False))
 
 
 def _parse_count(text, label, errors, key):
@@ -342,8 +352,9 @@ def apply_levels(the_board, form, actor):
 
 
 def is_stale(the_board):
-    """True when a stored computed level differs from what 应用 would write now (scores, finalists changed)."""
-    if not the_board.applied:
+    """True when a stored computed level differs from what 应用 would write now (scores, finalists changed), or a
+    declaration left the results since."""
+    if not the_board.applied or the_board.stored_count != len(the_board.rows):
         return True
     levels = compute_levels(the_board, the_board.plan.mode, plan_params(the_board.plan))
     return any(r.computed_level != levels[r.declaration_id] for r in the_board.rows)

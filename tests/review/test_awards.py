@@ -354,3 +354,17 @@ def test_results_page_query_count(app, admin_client, review, count_queries):
                                        computed_level="三等") for i in ids)
         db.session.commit()
     assert count() == few
+
+
+def test_a_declaration_no_longer_accepted_leaves_the_results_on_the_next_apply(app, admin_client, review):
+    from app.declarations.models import Declaration
+
+    ids, _ = _standings(app, review, [9000, 8000])
+    _apply(admin_client)
+    with app.app_context():
+        db.session.get(Declaration, ids[1]).status = "rejected"
+        db.session.commit()
+    assert "请重新应用定级" in admin_client.get(PAGE).text  # its result is still stored
+    _apply(admin_client)
+    assert set(_awards(app)) == {ids[0]}
+    assert "请重新应用定级" not in admin_client.get(PAGE).text

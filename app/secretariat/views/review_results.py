@@ -1,6 +1,7 @@
 """评审结果 (C-S9): 成果得分 of the 当前申报年度 per kind, 决赛入围, 定级 with live counts, overrides, 定级锁定, exports."""
 from flask import abort, flash, render_template, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.extensions import db
@@ -36,9 +37,15 @@ def _page(the_board, errors=None, form=None, level_form=None, status=200):
 
 
 def _done(kind, message):
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent 应用 / 保存入围 inserted the same results first
+        return _refused(kind, CONFLICT_MESSAGE)
     flash(message, "success")
     return htmx_redirect(url_for("admin.review_results", kind=kind))
+
+
+CONFLICT_MESSAGE = "评审结果刚被其他操作更新，请刷新后重试。"
 
 
 def _refused(kind, error):
@@ -79,6 +86,8 @@ def apply_award_levels(kind):
         tally = service.apply_levels(the_board, form, current_user)
     except ReviewError as error:
         return _refused(kind, error)
+    except IntegrityError:
+        return _refused(kind, CONFLICT_MESSAGE)
     return _done(kind, "已应用定级：" + "，".join(f"{k}{v}项" for k, v in tally.items()) + "。")
 
 
@@ -91,6 +100,8 @@ def set_finalists(kind):
         errors = service.set_finalists(the_board, request.form, current_user)
     except ReviewError as error:
         return _refused(kind, error)
+    except IntegrityError:
+        return _refused(kind, CONFLICT_MESSAGE)
     if errors:
         db.session.rollback()
         return _page(_board(kind), errors, dict(request.form), status=422)
