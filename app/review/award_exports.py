@@ -27,14 +27,15 @@ def _header(kind, header):
     return tuple("班组名称" if kind == "team" and h == "小组名称" else h for h in header)
 
 
-def opinion_sheet(the_board):
-    """专家组意见表 (B10, B13): per 专业组, by rank within the group."""
+def opinion_sheet(the_board, group_id=None):
+    """专家组意见表 (B10, B13): per 专业组 (all, or the one given), by rank within the group."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(f"{the_board.year}年{the_board.kind_label}专家组意见表")
     writer = SafeRowWriter(sheet)
     writer.row(_header(the_board.kind, OPINION_HEADER))
-    rows = sorted(the_board.rows, key=lambda r: (r.review_group is None, r.review_group or "",
-                                                 r.group_rank is None, r.group_rank or 0, r.decl_no))
+    chosen = [r for r in the_board.rows if group_id is None or r.group_id == group_id]
+    rows = sorted(chosen, key=lambda r: (r.review_group is None, r.review_group or "",
+                                         r.group_rank is None, r.group_rank or 0, r.decl_no))
     for n, r in enumerate(rows, start=1):
         writer.row((n, r.review_group or "未分组", r.decl_no, r.title, r.group_name, r.enterprise_name,
                     r.unit_name, r.type_label, _number(r.level_score), _number(r.final_score), r.rank, r.suggested_level,

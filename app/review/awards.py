@@ -145,6 +145,11 @@ class Board:
         return [r for r in self.rows if r.is_finalist]
 
     @property
+    def review_groups(self):
+        """(group id, name) of the 专业组 in the standings, by name."""
+        return sorted({(r.group_id, r.review_group) for r in self.rows if r.group_id}, key=lambda g: g[1])
+
+    @property
     def overridden(self):
         """The rows whose level was set by hand."""
         return [r for r in self.rows if r.override_reason]

@@ -368,3 +368,27 @@ def test_a_declaration_no_longer_accepted_leaves_the_results_on_the_next_apply(a
     _apply(admin_client)
     assert set(_awards(app)) == {ids[0]}
     assert "请重新应用定级" not in admin_client.get(PAGE).text
+
+
+def test_opinion_sheet_of_one_group_and_the_team_tab(app, admin_client, review):
+    ids, _ = _standings(app, review, [9000, 8000, 7000], groups=2)
+    with app.app_context():
+        group_id = db.session.execute(db.select(RoundResult.group_id).filter_by(declaration_id=ids[1])).scalar_one()
+    page = admin_client.get(PAGE).text
+    assert f'<option value="{group_id}">第2组</option>' in page
+    sheet = load_workbook(io.BytesIO(admin_client.get(f"{BASE}/opinions?group={group_id}").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[2] for r in rows[1:]] == [_decl_no(app, ids[1])] and rows[1][1] == "第2组"
+    team_ids, _ = _standings(app, review, [8800], kind="team")
+    team = admin_client.get("/admin/review/results?kind=team").text
+    assert "班组名称" in team and _decl_no(app, team_ids[0]) in team and _decl_no(app, ids[0]) not in team
+    team_sheet = load_workbook(io.BytesIO(admin_client.get("/admin/review/results/team/opinions").data)).active
+    header = next(team_sheet.iter_rows(values_only=True))
+    assert header[4] == "班组名称" and header[7] == "成果类型"
+
+
+def _decl_no(app, declaration_id):
+    from app.declarations.models import Declaration
+
+    with app.app_context():
+        return db.session.get(Declaration, declaration_id).decl_no

@@ -200,9 +200,9 @@ def recompute_results(kind):
     return _done(kind, f"已重新计算成果得分（更新{written}项）。")
 
 
-def _export(kind, builder, name, action):
+def _export(kind, builder, name, action, **options):
     the_board = _board(kind)
-    fileobj = builder(the_board)
+    fileobj = builder(the_board, **options)
     title = f"{the_board.year}年{the_board.kind_label}{name}"
     audit.record(action, f"导出{title}", detail={"year": the_board.year, "kind": kind}, actor=current_user)
     db.session.commit()
@@ -219,5 +219,6 @@ def export_results(kind):
 @bp.get("/review/results/<kind>/opinions", endpoint="export_group_opinions")
 @secretariat_required
 def export_group_opinions(kind):
-    """专家组意见表 as xlsx."""
-    return _export(kind, award_exports.opinion_sheet, "专家组意见表", "award.export_opinions")
+    """专家组意见表 as xlsx: every 专业组, or one (?group=id) for signatures on paper."""
+    group_id = request.args.get("group", type=int)
+    return _export(kind, award_exports.opinion_sheet, "专家组意见表", "award.export_opinions", group_id=group_id)
