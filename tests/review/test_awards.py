@@ -162,7 +162,7 @@ def test_level_form_refusals_name_the_field(app, admin_client, review):
     assert response.status_code == 422 and "各等级比例之和不能超过100%" in response.text
     preview = admin_client.get(f"{BASE}/levels/preview",
                                query_string={"mode": "cutoffs", "cutoff_first": "x"})
-    assert preview.status_code == 200 and "请先改正" in preview.text
+    assert preview.status_code == 200 and "请先改正" in preview.text and "一等分数线应为" in preview.text
     assert _awards(app) == {}
 
 
