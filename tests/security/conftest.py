@@ -43,7 +43,7 @@ def url_rules():
 
 RULES = url_rules()
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-UNIT_BLUEPRINTS = ("groups.", "teams.", "declarations.")
+UNIT_BLUEPRINTS = ("groups.", "teams.", "declarations.", "results.")
 LINK_ENDPOINTS = ("invite.link_",)
 
 
@@ -158,7 +158,9 @@ class World:
                 values[arg] = getattr(self, f"proof_{victim}")
             elif arg == "doc":
                 values[arg] = "statistics"
-            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id"):
+            elif arg == "decision":
+                values[arg] = "approve"
+            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id", "correction_id"):
                 values[arg] = self.extra[arg]
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
@@ -359,6 +361,13 @@ def _declaration_side(session, unit, year, expert_user_id):
     session.add(avoidance)
     session.flush()
     review["avoidance_id"] = avoidance.id
+    from app.review.models import CertificateCorrection
+
+    correction = CertificateCorrection(declaration_id=declaration.id, unit_id=unit.id, field="title",
+                                       old_value=declaration.title, new_value="降低装置能耗（更正）", reason="笔误")
+    session.add(correction)
+    session.flush()
+    review["correction_id"] = correction.id
     session.commit()
     return {"declaration_id": declaration.id, "expert_id": expert.id, **review}
 
