@@ -252,6 +252,7 @@ def build_world(app, make=None, **unit_kw):
             declaration = _complete_declaration(session, row, year, tag, who)
             setattr(world, f"declaration_{who}", declaration.id)
             setattr(world, f"declaration_file_{who}", declaration.files[-1].id)
+            _published_certificate(session, declaration, who)
             recommended = ExpertRecommendation(unit_id=row.id, year=year, seq=1, name="欧阳明",
                                                company_dept="质量部", address="北京", postcode="100723",
                                                mobile="13912345678", email=f"expert-{who}@example.com",
@@ -331,6 +332,19 @@ def _complete_declaration(session, unit, year, tag, who):
                                                  else None))
     session.flush()
     return declaration
+
+
+def _published_certificate(session, declaration, who):
+    """A 一等 result of the declaration with a 证书编号, its year and kind published (正式发布)."""
+    from app.core.clock import utcnow
+    from app.review.models import AwardPlan, AwardResult
+
+    year, kind = declaration.year, declaration.kind
+    if session.execute(_db.select(AwardPlan).filter_by(year=year, kind=kind)).scalar() is None:
+        session.add(AwardPlan(year=year, kind=kind, published_at=utcnow()))
+    session.add(AwardResult(declaration_id=declaration.id, year=year, kind=kind, level="一等",
+                            published_at=utcnow(), certificate_no=f"CPCIF-QC-{year}-9{declaration.id:03d}{who}"))
+    session.flush()
 
 
 def _declaration_side(session, unit, year, expert_user_id):
