@@ -41,7 +41,7 @@ ISSUER = "中国石油和化学工业联合会"
 CONTRIBUTOR_SEPARATOR = "、"
 # The value boxes of the four fields (mm, inside the frame) and their largest type size (pt).
 VALUE_WIDTH_MM = 191
-BOXES = (("成果名称", 36, 16), ("name", 16, 15), ("企业名称", 16, 15), ("主要完成人", 28, 15))
+BOXES = (("成果名称", 34, 16), ("name", 14, 15), ("企业名称", 14, 15), ("主要完成人", 24, 15))
 SMALLEST_PT = 5.0
 LINE_HEIGHT = 1.35
 PT_MM = 25.4 / 72
@@ -96,20 +96,20 @@ def _char_width(ch):
     return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6
 
 
-def fit_size(text, width_mm, height_mm, largest, smallest=SMALLEST_PT):
-    """The largest size (pt, in half points) at which `text` wrapped in a box of width × height fits.
+def fit_size(units, width_mm, height_mm, largest, smallest=SMALLEST_PT):
+    """The largest size (pt, in half points) at which `units` (a text, broken anywhere, or a list of pieces
+    that never break: 主要完成人's names) wrapped in a box of width × height fit.
 
     Lines are filled greedily with one em kept free per line, since line breaking may move a character (a
     closing bracket) to the next line; below `smallest` the smallest size is used (the box is then the limit).
     """
-    widths = [_char_width(ch) for ch in text] or [1.0]
+    widths = [sum(_char_width(ch) for ch in unit) for unit in units] or [1.0]
     size = largest
     while size > smallest:
-        em = size * PT_MM
-        per_line = width_mm / em - 1
+        per_line = width_mm / (size * PT_MM) - 1
         lines, used = 1, 0.0
         for w in widths:
-            if used + w > per_line:
+            if used + w > per_line and used:
                 lines, used = lines + 1, 0.0
             used += w
         if lines * size * LINE_HEIGHT * PT_MM <= height_mm:
@@ -119,13 +119,17 @@ def fit_size(text, width_mm, height_mm, largest, smallest=SMALLEST_PT):
 
 
 def _with_fields(cert):
-    """Fill cert.fields: (label, value, size) of the four names in print order."""
-    values = (cert.title, cert.group_name, cert.enterprise_name,
-              CONTRIBUTOR_SEPARATOR.join(cert.contributors))
+    """Fill cert.fields: (label, value, size in pt, box height in mm, names or None) in print order.
+
+    主要完成人 is printed name by name, each unbroken, joined by 、 (the value holds the joined text)."""
+    names = [name + (CONTRIBUTOR_SEPARATOR if i < len(cert.contributors) - 1 else "")
+             for i, name in enumerate(cert.contributors)]
+    values = ((cert.title, cert.title, None), (cert.group_name, cert.group_name, None),
+              (cert.enterprise_name, cert.enterprise_name, None), ("".join(names), names, names))
     cert.fields = []
-    for (label, height, largest), value in zip(BOXES, values):
+    for (label, height, largest), (value, units, pieces) in zip(BOXES, values):
         label = NAME_LABELS[cert.kind] if label == "name" else label
-        cert.fields.append((label, value, fit_size(value, VALUE_WIDTH_MM, height, largest)))
+        cert.fields.append((label, value, fit_size(units, VALUE_WIDTH_MM, height, largest), height, pieces))
     return cert
 
 
