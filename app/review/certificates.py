@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from flask import Response, render_template, stream_with_context
+from flask import Response, current_app, render_template
 from PIL import Image
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -271,9 +271,13 @@ def font_config():
     return config
 
 
-def certificate_html(cert, background=None):
-    """The HTML page WeasyPrint renders (the bench renders the same template with plain Jinja)."""
-    return render_template(TEMPLATE, c=cert, background_url=background.url if background else None)
+def certificate_html(cert, background=None, template=None):
+    """The HTML page WeasyPrint renders (the bench renders the same template with plain Jinja); `template` (the
+    compiled one) lets a zip render without a request context."""
+    url = background.url if background else None
+    if template is not None:
+        return template.render(c=cert, background_url=url)
+    return render_template(TEMPLATE, c=cert, background_url=url)
 
 
 def html_to_pdf(html, background=None, cache=None):
@@ -282,9 +286,9 @@ def html_to_pdf(html, background=None, cache=None):
     return page.write_pdf(cache=cache, font_config=font_config())
 
 
-def certificate_pdf(cert, background=None, cache=None):
+def certificate_pdf(cert, background=None, cache=None, template=None):
     """The certificate's PDF bytes."""
-    return html_to_pdf(certificate_html(cert, background), background, cache)
+    return html_to_pdf(certificate_html(cert, background, template), background, cache)
 
 
 class _Sink:
@@ -305,9 +309,12 @@ class _Sink:
         return data
 
 
-def zip_stream(certs, background=None, render=certificate_pdf):
+def zip_stream(certs, background=None, template=None):
     """Yield a zip of one PDF per certificate, rendering each when the archive reaches it (stored: PDFs are
-    compressed already); names are 证书-<证书编号>.pdf."""
+    compressed already); names are 证书-<证书编号>.pdf.
+
+    It needs no request, application context or database: the certificates are plain values read before, the
+    template is the compiled one (so a client that stops reading leaves no context pushed)."""
     sink = _Sink()
     cache = {}
     moment = to_china(utcnow()).timetuple()[:6]
@@ -315,7 +322,7 @@ def zip_stream(certs, background=None, render=certificate_pdf):
         for cert in certs:
             info = zipfile.ZipInfo(cert.filename, date_time=moment)
             info.compress_type = zipfile.ZIP_STORED
-            archive.writestr(info, render(cert, background, cache))
+            archive.writestr(info, certificate_pdf(cert, background, cache, template))
             yield sink.take()
     yield sink.take()
 
@@ -346,6 +353,6 @@ def pdf_response(cert, background=None, inline=False):
 
 def zip_response(certs, background, name):
     """The certificates as one streamed zip (rendered one by one while the client receives it)."""
-    response = Response(stream_with_context(zip_stream(certs, background)), mimetype=ZIP_MIME,
-                        direct_passthrough=True)
+    template = current_app.jinja_env.get_template(TEMPLATE)
+    response = Response(zip_stream(certs, background, template), mimetype=ZIP_MIME, direct_passthrough=True)
     return _attachment_headers(response, "certificates.zip", name)

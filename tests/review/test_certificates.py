@@ -184,6 +184,19 @@ def test_unit_zip_holds_its_own_certificates(app, make, auth, awards):
     assert all(name.startswith("证书-CPCIF-QC-") and name.endswith(".pdf") for name in names)
 
 
+def test_a_zip_left_half_read_breaks_nothing(app, make, auth, awards):
+    unit = make.unit()
+    for i in range(3):
+        awards.declaration(unit, title=f"成果{i}")
+    awards.publish()
+    client = login_unit(app, auth, unit)
+    response = client.get("/results/certificates.zip", buffered=False)
+    assert next(iter(response.response))[:4] == b"PK\x03\x04"
+    response.close()  # the client went away after the first certificate
+    assert client.get("/results/certificates").status_code == 200
+    assert "成果2" in client.get("/results/certificates").get_data(as_text=True)
+
+
 def test_secretariat_page_preview_and_batch_download(app, make, awards, admin_client):
     unit = make.unit()
     first = awards.declaration(unit, title="第一项", main_contributors=["甲", "乙"])
