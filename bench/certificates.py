@@ -183,7 +183,7 @@ def run():
             size += len(chunk)
         response.close()
         ours, ours_cpu = time.perf_counter() - started, time.process_time() - cpu
-        growth = status_mb("VmHWM") - baseline
+        growth = max(0.0, status_mb("VmHWM") - baseline)
         print(f"  应用 {ours:.1f} s（CPU {ours_cpu:.1f} s），{size / 1e6:.0f} MB，峰值 RSS 增长 {growth:.0f} MB",
               flush=True)
 
