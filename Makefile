@@ -31,11 +31,12 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-# WeasyPrint prints the forms for 盖章 (申报表, 汇总表, 统计表, 推荐表): it needs pango and the CJK fonts it embeds.
+# WeasyPrint prints the forms for 盖章 (申报表, 汇总表, 统计表, 推荐表) and the certificates: it needs pango and the CJK
+# fonts it embeds, and HarfBuzz's subsetter (without it fontTools subsets Noto CJK in ~5 s per PDF instead of ~0.05 s).
 print-deps:
-	@if ! dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null 2>&1; then \
-		echo "Installing WeasyPrint's libraries (pango) and fonts-noto-cjk with apt-get..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null; \
+	@if ! dpkg -s libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "Installing WeasyPrint's libraries (pango, harfbuzz-subset) and fonts-noto-cjk with apt-get..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null; \
 	fi
 
 migrate: install

@@ -290,7 +290,8 @@ def print_table(table):
 
 
 def main():
-    """Run everything (BENCH_ONLY=filings, import, rush or secretariat runs one part) and print the table."""
+    """Run everything (BENCH_ONLY=filings, import, rush, secretariat or certificates runs one part) and print the
+    table."""
     total_started = time.perf_counter()
     only = os.environ.get("BENCH_ONLY", "")
     table = []
@@ -306,8 +307,16 @@ def main():
         from bench import secretariat
 
         table += secretariat.run(RUNS, query_counts, bench_latency)
+    if only in ("", "certificates"):
+        from bench import certificates
+
+        table += certificates.run()
     print_table(table)
     load = os.getloadavg()[0]
+    if only == "certificates":
+        print(f"\n证书各跑一次；总用时 {time.perf_counter() - total_started:.0f} s；结束时 1 分钟平均负载 {load:.1f}"
+              f"（{os.cpu_count()} 核；负载高于核数时墙钟时间含排队，以 CPU 时间为准）。")
+        return
     if only in ("import", "rush"):
         print(f"\n导入中位数取 {RUNS} 次；总用时 {time.perf_counter() - total_started:.0f} s；结束时 1 分钟平均负载 "
               f"{load:.1f}（{os.cpu_count()} 核；负载高于核数时墙钟时间与 p95 含排队，以 CPU 时间为准）。")

@@ -50,6 +50,9 @@ ACTION_LABELS = {
     "publicity.create": "发布公示", "publicity.end": "结束公示", "publicity.reissue": "重新发布公示名单",
     "publicity.publish": "正式发布评审结果", "objection.file": "提出异议", "objection.record": "登记异议",
     "objection.handle": "处理异议", "award_result.override": "调整评定等级",
+    "certificate.background": "上传证书背景图", "certificate.download_all": "批量下载证书",
+    "certificate.correction_request": "申请证书信息更正", "certificate.correction_approve": "同意证书信息更正",
+    "certificate.correction_decline": "不同意证书信息更正",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),

@@ -162,7 +162,10 @@ class World:
                 values[arg] = self.extra[f"objection_{victim}"]
             elif arg == "objection_id":
                 values[arg] = self.extra["objection_a"]
-            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id", "publicity_id"):
+            elif arg == "decision":
+                values[arg] = "approve"
+            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id", "publicity_id",
+                         "correction_id"):
                 values[arg] = self.extra[arg]
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
@@ -254,6 +257,7 @@ def build_world(app, make=None, **unit_kw):
             declaration = _complete_declaration(session, row, year, tag, who)
             setattr(world, f"declaration_{who}", declaration.id)
             setattr(world, f"declaration_file_{who}", declaration.files[-1].id)
+            _published_certificate(session, declaration, who)
             recommended = ExpertRecommendation(unit_id=row.id, year=year, seq=1, name="欧阳明",
                                                company_dept="质量部", address="北京", postcode="100723",
                                                mobile="13912345678", email=f"expert-{who}@example.com",
@@ -336,6 +340,19 @@ def _complete_declaration(session, unit, year, tag, who):
     return declaration
 
 
+def _published_certificate(session, declaration, who):
+    """A 一等 result of the declaration with a 证书编号, its year and kind published (正式发布)."""
+    from app.core.clock import utcnow
+    from app.review.models import AwardPlan, AwardResult
+
+    year, kind = declaration.year, declaration.kind
+    if session.execute(_db.select(AwardPlan).filter_by(year=year, kind=kind)).scalar() is None:
+        session.add(AwardPlan(year=year, kind=kind, published_at=utcnow()))
+    session.add(AwardResult(declaration_id=declaration.id, year=year, kind=kind, level="一等",
+                            published_at=utcnow(), certificate_no=f"CPCIF-QC-{year}-9{declaration.id:03d}{who}"))
+    session.flush()
+
+
 def _declaration_side(session, unit, year, expert_user_id, other_unit=None):
     """A submitted declaration of unit A (of its own filing, which no filing route deletes) for the secretariat's
     pages, and an expert in the pool (ids)."""
@@ -365,6 +382,13 @@ def _declaration_side(session, unit, year, expert_user_id, other_unit=None):
     session.flush()
     review["avoidance_id"] = avoidance.id
     review.update(_publicity_side(session, year, declaration, other_unit))
+    from app.review.models import CertificateCorrection
+
+    correction = CertificateCorrection(declaration_id=declaration.id, unit_id=unit.id, field="title",
+                                       old_value=declaration.title, new_value="降低装置能耗（更正）", reason="笔误")
+    session.add(correction)
+    session.flush()
+    review["correction_id"] = correction.id
     session.commit()
     return {"declaration_id": declaration.id, "expert_id": expert.id, **review}
 

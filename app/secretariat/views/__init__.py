@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__)
 from app.secretariat.views import (  # noqa: E402,F401
     accounts,
     audit,
+    certificates,
     dashboard,
     declaration_units,
     declarations,
