@@ -193,6 +193,7 @@ def test_reject_is_refused_when_not_submitted_closed_or_locked(app, admin_client
     with app.app_context():
         db.session.get(ReviewRound, s.round_id).ends_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
+    assert "评审已截止，驳回后专家也无法修改" in admin_client.get(_reject_url(s)).text
     response = admin_client.post(_reject_url(s), data={"reason": "复核"})
     assert response.status_code == 422
     assert "评审已截止，驳回后专家也无法修改，请先延长截止时间。" in response.text and "复核" in response.text

@@ -72,6 +72,10 @@ def reject_expert_scores(round_id, expert_id):
     """驳回: the expert's submission is reopened with a reason; the expert is mailed."""
     review_round, expert, member = _expert_context(round_id, expert_id)
     if request.method == "GET":
+        try:
+            service.check_rejectable(review_round)
+        except round_service.ReviewError as error:  # said before anything is typed
+            return _reject_page(review_round, expert, member, error=str(error))
         return _reject_page(review_round, expert, member)
     reason = request.form.get("reason", "")
     try:
