@@ -155,7 +155,7 @@ def _fill_counts(review_round, rows, lines):
     assigned = _assigned(review_round, set(group_of.values()))
     declarations = [d for group in assigned.values() for d in group]
     experts = [(r[0], r[2], r[3], r[1]) for r in rows]
-    avoided = avoidance_records.effective_pairs(review_round, declarations, experts)
+    avoided = avoidance_records.effective_pairs(review_round, declarations, experts, expert_ids=expert_ids)
     sheets = db.session.execute(
         db.select(ScoreSheet.expert_id, ScoreSheet.declaration_id, ScoreSheet.is_complete, ScoreSheet.status,
                   ScoreSheet.submitted_at)
