@@ -153,9 +153,11 @@ def _fill_counts(review_round, rows, lines):
     expert_ids = [r[0] for r in rows]
     group_of = {r[0]: r[4] for r in rows}
     assigned = _assigned(review_round, set(group_of.values()))
-    declarations = [d for group in assigned.values() for d in group]
-    experts = [(r[0], r[2], r[3], r[1]) for r in rows]
-    avoided = avoidance_records.effective_pairs(review_round, declarations, experts, expert_ids=expert_ids)
+    experts = defaultdict(list)
+    for r in rows:
+        experts[r[4]].append((r[0], r[2], r[3], r[1]))  # as round_experts has them
+    avoided = avoidance_records.effective_pairs_in_groups(
+        review_round, [(assigned.get(g, []), mine) for g, mine in experts.items()], expert_ids)
     sheets = db.session.execute(
         db.select(ScoreSheet.expert_id, ScoreSheet.declaration_id, ScoreSheet.is_complete, ScoreSheet.status,
                   ScoreSheet.submitted_at)
