@@ -51,6 +51,7 @@ def configure_app(app, config_name):
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per printed page
 
 
 @event.listens_for(Engine, "connect")

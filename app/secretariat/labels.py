@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "avoidance.recheck": "重新检查回避", "avoidance.manual": "设为回避", "avoidance.cancel": "取消回避",
     "score.save": "保存评分", "score.submit": "提交最终打分结果", "score.withdraw": "撤回打分提交",
     "score.reject": "驳回打分", "score.export": "导出专家打分情况",
+    "avoidance.self": "申请回避", "review_group.opinions": "保存专家组意见", "review_group.confirm": "组长确认",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),
