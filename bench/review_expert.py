@@ -30,13 +30,14 @@ def make_expert_session(app, expert_user_id):
         token = new_token()
         db.session.add(UserSession(token_hash=hash_token(token), user_id=expert_user_id))
         db.session.commit()
-    cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps({"_user_id": token, "_fresh": True})
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    cookie = serializer.dumps({"_user_id": token, "_fresh": True})
     return f"{app.config['SESSION_COOKIE_NAME']}={cookie}"
 
 
 def seed(app):
-    """A started R1 round of QC groups: one group of 7 experts with 300 accepted declarations assigned, the first
-    expert's sheets complete for half of them, 10 of them avoided by him; 12 more groups of 7 experts each.
+    """A started R1 round of QC groups: one group of 7 experts with 300 accepted declarations assigned, the
+    first expert's sheets complete for half of them, 10 of them avoided by him; 12 more groups of 7 experts each.
     Returns (round id, the first expert's user id)."""
     from sqlalchemy import insert
 
@@ -59,7 +60,8 @@ def seed(app):
             .scalars().all()
         db.session.execute(insert(Unit), [
             dict(user_id=uid, name=f"中国石化第{i}分公司", credit_code=f"9135{i:014d}", contact="张三",
-                 mobile="13912345678", address="北京", postcode="100723", province_code="11", industry_code="26",
+                 mobile="13912345678", address="北京", postcode="100723", province_code="11",
+                 industry_code="26",
                  email=f"r{i}@example.com", status="approved", created_at=now, updated_at=now)
             for i, uid in enumerate(user_ids)])
         unit_ids = db.session.execute(db.select(Unit.id).order_by(Unit.id)).scalars().all()
@@ -67,9 +69,11 @@ def seed(app):
             dict(unit_id=unit_ids[i % UNITS], year=year, reg_no=f"QC-{year}-{600000 + i:06d}",
                  enterprise_name=f"企业{i % 90}", group_name=f"攻关QC小组{i}", topic=f"降低{i}号装置能耗",
                  topic_type=("问题解决型", "创新型")[i % 2], founded_on=date(2020, 1, 1), leader="王五",
-                 member_count=7, contact="王五", mobile="13912345678", created_at=now, updated_at=now, source="form")
+                 member_count=7, contact="王五", mobile="13912345678", created_at=now, updated_at=now,
+                 source="form")
             for i in range(DECLARATIONS)])
-        filings = db.session.execute(db.select(QcGroupFiling.id, QcGroupFiling.unit_id, QcGroupFiling.group_name,
+        filings = db.session.execute(db.select(QcGroupFiling.id, QcGroupFiling.unit_id,
+                                               QcGroupFiling.group_name,
                                                QcGroupFiling.enterprise_name, QcGroupFiling.topic,
                                                QcGroupFiling.topic_type).order_by(QcGroupFiling.id)).all()
         db.session.execute(insert(Declaration), [
@@ -80,7 +84,8 @@ def seed(app):
                  summary="简介", completed_on=date(year - 1, 9, 1), submitted_at=now, version=1, created_at=now,
                  updated_at=now, no_accident_pledge=False)
             for n, (f, u, name, ent, topic, topic_type) in enumerate(filings, start=1)])
-        declaration_ids = db.session.execute(db.select(Declaration.id).order_by(Declaration.id)).scalars().all()
+        declaration_ids = db.session.execute(
+            db.select(Declaration.id).order_by(Declaration.id)).scalars().all()
         review_round = ReviewRound(year=year, kind="group", stage="R1", rubric_id=rubrics["QC-PS"],
                                    innovative_rubric_id=rubrics["QC-IN"], starts_at=now - timedelta(days=1),
                                    ends_at=now + timedelta(days=30))
@@ -103,18 +108,18 @@ def seed(app):
                                 mobile=f"139{n:08d}", email=f"x{n}@example.com", kinds=["group"])
                 db.session.add(expert)
                 db.session.flush()
-                db.session.add(ReviewGroupMember(group_id=group.id, round_id=review_round.id, expert_id=expert.id,
-                                                 is_leader=e == 0))
+                db.session.add(ReviewGroupMember(group_id=group.id, round_id=review_round.id,
+                                                 expert_id=expert.id, is_leader=e == 0))
                 expert_users.append((user.id, expert.id))
         db.session.execute(insert(ReviewAssignment), [
-            dict(round_id=review_round.id, group_id=groups[0], declaration_id=d, created_at=now, updated_at=now)
+            dict(round_id=review_round.id, group_id=groups[0], declaration_id=d, created_at=now,
+                 updated_at=now)
             for d in declaration_ids])
         first_user, first_expert = expert_users[0]
         db.session.execute(insert(Avoidance), [
-            dict(declaration_id=d, expert_id=first_expert, year=year, round_id=review_round.id, source="manual",
-                 reason="利害关系", created_at=now) for d in declaration_ids[-10:]])
-        items = {code: db.session.execute(db.select(Rubric).where(Rubric.id == rubrics[code])).scalar_one().items
-                 for code in ("QC-PS", "QC-IN")}
+            dict(declaration_id=d, expert_id=first_expert, year=year, round_id=review_round.id,
+                 source="manual", reason="利害关系", created_at=now) for d in declaration_ids[-10:]])
+        items = {code: db.session.get(Rubric, rubrics[code]).items for code in ("QC-PS", "QC-IN")}
         topic_of = dict(db.session.execute(db.select(Declaration.id, Declaration.topic_type)).all())
         for d in declaration_ids[:DECLARATIONS // 2]:
             rubric_items = items["QC-IN" if topic_of[d] == "创新型" else "QC-PS"]
@@ -164,7 +169,8 @@ def run(runs, query_counts, bench_latency):
         clerk_pages = [f"/admin/review/progress?round={round_id}",
                        f"/admin/review/progress?round={round_id}&page=2"]
         print("成果评审（专家）与评审进度（秘书处）：查询数、CPU 与 16 并发 p95 …", flush=True)
-        counts = {**query_counts(app, expert_cookie, expert_pages), **query_counts(app, clerk_cookie, clerk_pages)}
+        counts = query_counts(app, expert_cookie, expert_pages)
+        counts.update(query_counts(app, clerk_cookie, clerk_pages))
         server = Server(db_path, instance)
         try:
             warm(server, expert_cookie, expert_pages[0])

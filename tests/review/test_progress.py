@@ -163,13 +163,16 @@ def test_reject_reopens_the_expert_and_mails(app, admin_client, auth, review, sm
     assert message["To"] == expert_email and "打分被驳回" in message["Subject"]
     body = message.get_content()
     assert "驳回原因：第2项打分明显偏高，请复核" in body and "资料评审（初评）" in body
-    # The expert edits again and resubmits through the usual service.
+    # The expert sees why, edits again and resubmits through the usual service.
     client = _expert_client(app, auth, s, 0)
+    listing = client.get(f"/review/?round={s.round_id}").text
+    assert "驳回了您的打分提交，原因：第2项打分明显偏高，请复核" in listing and "提交最终打分结果" in listing
     url = f"/review/rounds/{s.round_id}/declarations/{s.declarations[0]}"
     assert client.post(url, data=_full_form(app, s, s.declarations[0], less=500)).status_code == 302
     assert "已提交2项" in client.post(f"/review/rounds/{s.round_id}/submit", follow_redirects=True).text
     assert all(status == "submitted" for status, _at in _sheets(app, s, 0))
     assert "已提交" in admin_client.get(f"/admin/review/progress?round={s.round_id}").text
+    assert 'id="reopened"' not in client.get(f"/review/?round={s.round_id}").text
 
 
 @pytest.mark.parametrize("reason, message", [

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_secretariat_rejects_an_expert_in_the_browser(app, auth, new_page, review, login_browser, screenshot, clerk,
-                                                      width):
+def test_secretariat_rejects_an_expert_in_the_browser(app, auth, new_page, review, login_browser, screenshot,
+                                                      clerk, width):
     s = _setup(app, review, 2)
     _score_and_submit(app, auth, s, 0)
     pg = new_page(width=width, height=900, mobile=width < 500)
