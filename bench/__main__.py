@@ -290,8 +290,8 @@ def print_table(table):
 
 
 def main():
-    """Run everything (BENCH_ONLY=filings, import, rush, secretariat or certificates runs one part) and print the
-    table."""
+    """Run everything (BENCH_ONLY=filings, import, rush, secretariat, certificates or review_expert runs one part)
+    and print the table."""
     total_started = time.perf_counter()
     only = os.environ.get("BENCH_ONLY", "")
     table = []
@@ -311,6 +311,10 @@ def main():
         from bench import certificates
 
         table += certificates.run()
+    if only in ("", "review_expert"):
+        from bench import review_expert
+
+        table += review_expert.run(RUNS, query_counts, bench_latency)
     print_table(table)
     load = os.getloadavg()[0]
     if only == "certificates":

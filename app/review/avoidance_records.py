@@ -78,10 +78,12 @@ def wanted_auto(declarations, experts):
     return wanted
 
 
-def _round_records(review_round, sources=None):
+def _round_records(review_round, sources=None, expert_ids=None):
     select = db.select(Avoidance).where(Avoidance.round_id == review_round.id).order_by(Avoidance.id)
     if sources:
         select = select.where(Avoidance.source.in_(sources))
+    if expert_ids is not None:
+        select = select.where(Avoidance.expert_id.in_(expert_ids))
     return db.session.execute(select).scalars().all()
 
 
@@ -96,16 +98,32 @@ def _manually_cancelled(row):
     return row.cancelled_at is not None and row.cancel_reason != RECHECK_CANCEL
 
 
-def effective_pairs(review_round, declarations=None, experts=None):
+def effective_pairs(review_round, declarations=None, experts=None, expert_ids=None):
     """The (declaration id, expert id) pairs avoided once 重新检查回避 has run: active manual and self records, plus
-    the automatic ones the rules want now less those the secretariat cancelled by hand (changes nothing)."""
+    the automatic ones the rules want now less those the secretariat cancelled by hand (changes nothing).
+
+    `expert_ids` limits the records read to those experts (a page about one expert needs no one else's)."""
     declarations = accepted_declarations(review_round) if declarations is None else declarations
     experts = round_experts(review_round) if experts is None else experts
-    pairs = {(r.declaration_id, r.expert_id) for r in _round_records(review_round)
-             if r.is_active and r.source not in AUTO_SOURCES}
-    latest = _latest_auto(review_round)
-    pairs |= {key[:2] for key in wanted_auto(declarations, experts)
-              if not (key in latest and _manually_cancelled(latest[key]))}
+    return _effective(_round_records(review_round, expert_ids=expert_ids), wanted_auto(declarations, experts))
+
+
+def effective_pairs_in_groups(review_round, groups, expert_ids):
+    """effective_pairs of the given experts where the automatic rules are applied only within each
+    (declarations, experts) pair of `groups` — a 专业组's experts against its own declarations (one query)."""
+    wanted = {}
+    for declarations, experts in groups:
+        wanted.update(wanted_auto(declarations, experts))
+    return _effective(_round_records(review_round, expert_ids=expert_ids), wanted)
+
+
+def _effective(records, wanted):
+    pairs = {(r.declaration_id, r.expert_id) for r in records if r.is_active and r.source not in AUTO_SOURCES}
+    latest = {}
+    for row in records:  # ordered by id: the last automatic record of a pair and rule wins
+        if row.source in AUTO_SOURCES:
+            latest[(row.declaration_id, row.expert_id, row.source)] = row
+    pairs |= {key[:2] for key in wanted if not (key in latest and _manually_cancelled(latest[key]))}
     return pairs
 
 

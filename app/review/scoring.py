@@ -103,8 +103,8 @@ def _assigned(review_round, group_id, declaration_id=None):
 def _avoided(review_round, expert, rows):
     """Ids of the declarations among rows the expert avoids (fixed number of queries)."""
     declarations = [DeclarationRow(*row[:7]) for row in rows]
-    mine = [e for e in avoidance_records.round_experts(review_round) if e[0] == expert.id]
-    pairs = avoidance_records.effective_pairs(review_round, declarations, mine)
+    mine = [(expert.id, expert.company, expert.recommended_by_unit_id, expert.name)]  # as round_experts
+    pairs = avoidance_records.effective_pairs(review_round, declarations, mine, expert_ids=[expert.id])
     return {d for d, e in pairs if e == expert.id}
 
 

@@ -3,15 +3,23 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.core.extensions import db
+from app.core.pagination import Page, page_number
 from app.core.permissions import role_required
 from app.core.uploads import send_stored
 from app.declarations.models import FILE_RECORDS, FILE_REPORT, FILE_REPORT_PDF, TOPIC_TYPES, DeclarationFile
 from app.review import leader, scoring, self_avoidance
-from app.review.models import RECOMMEND_LEVELS, ROUND_OPEN, SHEET_SUBMITTED, GroupConfirmation
+from app.review.models import (
+    RECOMMEND_LEVELS,
+    ROUND_OPEN,
+    SHEET_SUBMITTED,
+    ExpertRoundStatus,
+    GroupConfirmation,
+)
 from app.review.rounds import ReviewError, points_text
 
 bp = Blueprint("review", __name__)
 
+LIST_PAGE = 50  # rows of the 成果评审 list per page; progress and 提交 always count every row
 EXPERT_FILES = (FILE_REPORT, FILE_REPORT_PDF, FILE_RECORDS)
 FILE_LABELS = {FILE_REPORT: "成果报告书（Word）", FILE_REPORT_PDF: "成果报告书（PDF）", FILE_RECORDS: "活动记录"}
 
@@ -20,11 +28,19 @@ def _list_context(expert, review_round, member, rounds):
     rows = scoring.workspace(review_round, expert, member)
     done, due = scoring.progress(rows)
     shown, filters = scoring.filter_rows(rows, request.args)
-    return {"review_round": review_round, "rounds": rounds, "rows": shown, "done": done, "due": due,
+    page = page_number(request.args.get("page", 1, type=int), len(shown), LIST_PAGE)
+    first = (page - 1) * LIST_PAGE
+    pagination = Page(shown[first:first + LIST_PAGE], page, LIST_PAGE, len(shown))
+    return {"review_round": review_round, "rounds": rounds, "rows": pagination.items, "done": done,
+            "due": due, "pagination": pagination, "first": first,
+            "query": {k: v for k, v in filters.items() if v},
             "submitted": scoring.is_submitted(rows), "filters": filters, "topic_types": TOPIC_TYPES,
             "is_open": review_round.status() == ROUND_OPEN, "group_name": member.group.name,
             "is_leader": member.is_leader, "tab": "list",
-            "confirmed": db.session.get(GroupConfirmation, member.group_id) is not None}
+            "confirmed": db.session.get(GroupConfirmation, member.group_id) is not None,
+            "reopened": db.session.execute(db.select(ExpertRoundStatus).where(
+                ExpertRoundStatus.round_id == review_round.id, ExpertRoundStatus.expert_id == expert.id,
+                ExpertRoundStatus.reopened_at.is_not(None))).scalar()}
 
 
 @bp.get("/")

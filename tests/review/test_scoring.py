@@ -271,8 +271,11 @@ def test_list_query_count_is_fixed(app, client, auth, review, count_queries):
             db.session.add(ReviewAssignment(round_id=s.round_id, group_id=s.group, declaration_id=d))
         db.session.commit()
     many, text = count()
-    assert "已评 3 / 应评 300" in text
+    assert "已评 3 / 应评 300" in text and "共 300 项，第 1/6 页" in text and text.count("<tr>") == 51
     assert many == few
+    with count_queries() as statements:
+        last = client.get("/review/?page=6&topic=创新型")
+    assert len(statements) == few and "共 297 项，第 6/6 页" in last.text and last.text.count("<tr>") == 48
 
 
 def test_files_are_served_to_assigned_non_avoided_experts_only(app, client, auth, review):

@@ -19,6 +19,7 @@ from app.secretariat.views import (  # noqa: E402,F401
     registrations,
     review,
     review_assignment,
+    review_progress,
     review_results,
     settings,
     units,
