@@ -361,3 +361,18 @@ def bulk(app, unit, year, count):
                                                  old_value=d.title, new_value=d.title + "改", reason="笔误")
                            for d in declarations)
         db.session.commit()
+
+
+def test_the_results_page_links_each_certificate_once_published(app, make, auth, awards):
+    unit = make.unit()
+    declaration_id = awards.declaration(unit, title="降低加热炉燃料气单耗")
+    client = login_unit(app, auth, unit)
+    before = client.get("/results/").text
+    assert f"/results/certificates/{declaration_id}.pdf" not in before and "证书信息更正" in before
+    awards.publish()
+    with app.app_context():  # 正式发布 stamps the results too (publicity.publish)
+        db.session.execute(db.update(AwardResult).values(published_at=PUBLISHED))
+        db.session.commit()
+    page = client.get("/results/").text
+    assert f"/results/certificates/{declaration_id}.pdf" in page and "/results/certificates.zip" in page
+    assert client.get(f"/results/certificates/{declaration_id}.pdf").mimetype == "application/pdf"
