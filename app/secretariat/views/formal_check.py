@@ -21,16 +21,14 @@ def _list_context(filters):
     counts, total = overview.status_counts(filters)
     page = overview.search(filters, page=request.args.get("page", 1, type=int), order="submitted",
                            counts=(counts, total))
-    loaded = {d.id: d for d in formal_check.load_for_check([row.id for row in page.items])}
     earliest = declaration_period(year=filters.year).earliest_completion
-    results = formal_check.evaluate(list(loaded.values()), filters.year, earliest, summaries=False)
+    findings = formal_check.list_findings([row.id for row in page.items], earliest)
     unit_label, unit_error = overview.unit_filter_label(filters)
     provinces, industries = overview.reference_lists() if not is_htmx() else ((), ())  # selects: full page only
-    return dict(pagination=page, filters=filters, results=results, counts=counts, counts_total=total,
+    return dict(pagination=page, filters=filters, findings=findings, counts=counts, counts_total=total,
                 status_labels=STATUS_LABELS, kinds=overview.KIND_LABELS, unit_label=unit_label,
                 unit_error=unit_error, provinces=provinces, industries=industries,
-                latest=formal_check.latest_checks([row.id for row in page.items]),
-                failed=formal_check.failed_items, conclusion_label=conclusions.conclusion_label)
+                conclusion_label=conclusions.conclusion_label)
 
 
 @bp.get("/formal-checks", endpoint="formal_checks")
