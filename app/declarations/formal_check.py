@@ -217,22 +217,17 @@ def evaluate(declarations, year, earliest, summaries=True):
     return {d.id: auto_results(d, documents[d.unit_id], earliest) for d in declarations}
 
 
-@dataclass(frozen=True)
 class ListFindings:
-    """One row of the 形式审查 list: the automatic results and the newest conclusion (None before any)."""
+    """One row of the 形式审查 list: the automatic results, the failed items (codes in checklist order, and
+    "F3：…；F8：…；" with their notes as the list's tooltip shows them) and the newest conclusion (or None)."""
 
-    results: dict
-    conclusion: str | None
+    __slots__ = ("results", "failed", "failed_notes", "conclusion")
 
-    @property
-    def failed(self):
-        """The codes of the failed automatic items, in checklist order."""
-        return failed_items(self.results)
-
-    @property
-    def failed_notes(self):
-        """"F3：…；F8：…；" — every failed item with its note, as the list's tooltip shows them."""
-        return "".join(f"{code}：{self.results[code][1]}；" for code in self.failed)
+    def __init__(self, results, conclusion):
+        self.results = results
+        self.failed = [code for code in AUTO_CODES if results[code][0] == FAIL]
+        self.failed_notes = "".join(f"{code}：{results[code][1]}；" for code in self.failed)
+        self.conclusion = conclusion
 
 
 _GROUP_FILING = ("unit_id", "year", "reg_no", "enterprise_name", "group_name", "topic", "topic_type")
@@ -296,16 +291,17 @@ def list_findings(ids, earliest):
     if not ids:
         return {}
     found, statistics = {}, {}
-    for row in db.session.execute(_list_statement(), {"ids": list(ids)}):
-        row = SimpleNamespace(**row._asdict())  # plain attributes: read many times below
+    result = db.session.execute(_list_statement(), {"ids": list(ids)})
+    keys = list(result.keys())
+    for values in result:
+        row = SimpleNamespace(**dict(zip(keys, values)))  # plain attributes: read many times below
         prefix, names = ("g_", _GROUP_FILING) if row.kind == KIND_GROUP else ("t_", _TEAM_FILING)
-        values = row.__dict__
-        filing = (SimpleNamespace(**{name: values[prefix + name] for name in names})
-                  if values[prefix + "id"] is not None else None)
+        filing = (SimpleNamespace(**{name: getattr(row, prefix + name) for name in names})
+                  if getattr(row, prefix + "id") is not None else None)
         files = FileFacts(stamped=row.stamped, stamped_hash=row.stamped_hash, reports=row.reports,
                           records=row.records)
         if row.unit_id not in statistics:
-            statistics[row.unit_id] = _statistics_state(values)
+            statistics[row.unit_id] = _statistics_state(row)
 
         def current_hash(row=row, filing=filing):
             return data_hash(printed_values(row, row.kind, row.unit_name, filing.reg_no if filing else ""))
@@ -316,16 +312,15 @@ def list_findings(ids, earliest):
     return found
 
 
-def _statistics_state(values):
+def _statistics_state(row):
     """The 统计表 scan's state as unit_documents.document_states finds it, from the joined columns."""
-    if values["statistics_file"] is None:
+    if row.statistics_file is None:
         return unit_documents.MISSING
-    if values["report_unit"] is None:
+    if row.report_unit is None:
         return unit_documents.STALE
-    current = unit_documents.statistics_hash(SimpleNamespace(**{key: values["report_" + key]
+    current = unit_documents.statistics_hash(SimpleNamespace(**{key: getattr(row, "report_" + key)
                                                                 for key in _REPORT_KEYS}))
-    return (unit_documents.UPLOADED if current is not None and values["statistics_hash"] == current
-            else unit_documents.STALE)
+    return unit_documents.UPLOADED if current is not None and row.statistics_hash == current else unit_documents.STALE
 
 
 def latest_check(declaration):

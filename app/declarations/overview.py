@@ -9,7 +9,7 @@ from app.accounts.models import Unit
 from app.core.extensions import db
 from app.core.models import Industry, Province
 from app.core.pagination import Page, like_pattern, page_number
-from app.core.settings import open_declaration_year
+from app.core.settings import current_declaration_period
 from app.core.validators import normalize_text
 from app.declarations.models import KINDS, STATUS_DRAFT, STATUS_LABELS, Declaration
 from app.declarations.unit_documents import document_states
@@ -45,7 +45,7 @@ class Filters:
         unit = args.get("unit", type=int)
         kind = args.get("kind", "")
         status = args.get("status", default_status)
-        return cls(year=year if year and 2000 <= year <= 2100 else open_declaration_year(),
+        return cls(year=year if year and 2000 <= year <= 2100 else current_declaration_period().year,
                    kind=kind if kind in KINDS else "",
                    unit=unit if unit and 0 < unit < 2 ** 31 else None,
                    unit_q=typed_text(args.get("unit_q"), 200),

@@ -80,8 +80,13 @@ def test_list_findings_equal_the_full_evaluation(app, make, decl):
 
 def test_list_shows_the_findings_and_the_latest_conclusion(app, admin_client, make, decl):
     ids = _world(app, make, decl)
+    decl.update(ids[2], title='<b>"成果"&</b>', status="accepted")
     text = admin_client.get("/admin/formal-checks?status=all").text
-    assert text.count("data-bulk-ok") == 1  # only `good` passes (the others failed, or are not 待形式审查)
+    assert "<td>&lt;b&gt;&#34;成果&#34;&amp;&lt;/b&gt;</td>" in text and "<b>" not in text
+    assert f'href="/admin/formal-checks/{ids[2]}">查看</a>' in text
+    assert f'href="/admin/formal-checks/{ids[0]}">审查</a>' in text
+    assert f'value="{ids[0]}:1" data-bulk-ok aria-label="选择 ' in text
+    assert text.count("data-bulk-ok") == 1  # only `good` passes (the others failed)
     assert ('title="F3：与备案不一致：课题类型（备案：创新型）；F6：主要完成人有重复；F7：课题类型应为问题解决型或创新型；'
             'F11：汇总表未上传；F12：统计表需重新上传；"') in text
     assert "不符合：F3、F6、F7、F11、F12" in text and "上次结论：缓评" in text
