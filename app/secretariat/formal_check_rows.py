@@ -1,5 +1,5 @@
 """The rows of the 形式审查 list built in Python (escaped with markupsafe): the same markup the Jinja loop wrote,
-at a fraction of its cost — 30 rows of nine cells were a fifth of the page's CPU time."""
+at a fraction of its cost (30 rows of nine cells were about a tenth of the page's CPU time)."""
 from markupsafe import Markup, escape
 
 from app.core.template_helpers import china_time
@@ -13,7 +13,9 @@ def check_rows(items, findings, check_url, kinds, status_labels, conclusion_labe
     base = escape(check_url)
     parts = []
     for row in items:
-        found = findings[row.id]
+        found = findings.get(row.id)
+        if found is None:  # deleted between the page's two statements (PostgreSQL reads each at its own time)
+            continue
         bad = found.failed
         status = row.status
         select = (f'<input type="checkbox" name="selected" value="{row.id}:{row.version}"'
@@ -27,15 +29,15 @@ def check_rows(items, findings, check_url, kinds, status_labels, conclusion_labe
         parts.append(
             f'      <tr>\n'
             f'        <td>{select}</td>\n'
-            f'        <td class="nowrap">{escape(row.decl_no)}<br><span class="muted">{escape(kinds[row.kind])}'
-            f'</span></td>\n'
+            f'        <td class="nowrap">{escape(row.decl_no)}<br>'
+            f'<span class="muted">{escape(kinds[row.kind])}</span></td>\n'
             f'        <td>{escape(row.unit_name)}</td>\n'
             f'        <td>{escape(row.title)}</td>\n'
             f'        <td>{escape(row.group_name)}</td>\n'
             f'        <td class="nowrap">{escape(china_time(row.submitted_at))}</td>\n'
             f'        <td>{badge}</td>\n'
-            f'        <td><span class="status status-{escape(status)}">{escape(status_labels[status])}</span>{last}'
-            f'</td>\n'
+            f'        <td><span class="status status-{escape(status)}">{escape(status_labels[status])}'
+            f'</span>{last}</td>\n'
             f'        <td class="nowrap"><a class="btn btn-secondary btn-small" href="{base}{row.id}">'
             f'{"审查" if status in OPEN_STATUSES else "查看"}</a></td>\n'
             f'      </tr>\n')
