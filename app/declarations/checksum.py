@@ -26,9 +26,17 @@ def data_hash(data):
 
 def printed_data(declaration):
     """The printed fields of a declaration, with the unit name and 注册编号 that head the form."""
-    data = {name: getattr(declaration, name) for name in PRINTED_FIELDS[declaration.kind]}
-    data["unit_name"] = declaration.unit.name
-    data["reg_no"] = declaration.filing.reg_no if declaration.filing is not None else ""
+    filing = declaration.filing
+    return printed_values(declaration, declaration.kind, declaration.unit.name,
+                          filing.reg_no if filing is not None else "")
+
+
+def printed_values(values, kind, unit_name, reg_no):
+    """The printed fields read from any object with the declaration's columns as attributes (an ORM object
+    or a plain row), with the unit name and 注册编号 (empty without a filing) that head the form."""
+    data = {name: getattr(values, name) for name in PRINTED_FIELDS[kind]}
+    data["unit_name"] = unit_name
+    data["reg_no"] = reg_no
     return data
 
 

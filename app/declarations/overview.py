@@ -1,15 +1,16 @@
 """申报总览 (spec A13, C-S3): every declaration of a year across units, filtered, counted per status, paged and
 exported (spec B13 申报汇总); the unit search of the filter; the 单位材料齐全情况 table."""
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal, or_, union_all
 
 from app.accounts import unit_search
 from app.accounts.models import Unit
 from app.core.extensions import db
 from app.core.models import Industry, Province
 from app.core.pagination import Page, like_pattern, page_number
-from app.core.settings import open_declaration_year
+from app.core.settings import current_declaration_period
 from app.core.validators import normalize_text
 from app.declarations.models import KINDS, STATUS_DRAFT, STATUS_LABELS, Declaration
 from app.declarations.unit_documents import document_states
@@ -45,7 +46,7 @@ class Filters:
         unit = args.get("unit", type=int)
         kind = args.get("kind", "")
         status = args.get("status", default_status)
-        return cls(year=year if year and 2000 <= year <= 2100 else open_declaration_year(),
+        return cls(year=year if year and 2000 <= year <= 2100 else current_declaration_period().year,
                    kind=kind if kind in KINDS else "",
                    unit=unit if unit and 0 < unit < 2 ** 31 else None,
                    unit_q=typed_text(args.get("unit_q"), 200),
@@ -124,11 +125,17 @@ def search(filters, page=1, per_page=PER_PAGE, order="decl_no", counts=None):
     return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
+@functools.cache
+def _reference_statement():
+    both = union_all(db.select(literal("p").label("list"), Province.code, Province.name),
+                     db.select(literal("i").label("list"), Industry.code, Industry.name)).subquery()
+    return db.select(both).order_by(both.c.list, both.c.code)
+
+
 def reference_lists():
-    """(code, name) of the provinces and industries for the filter selects (two queries)."""
-    provinces = db.session.execute(db.select(Province.code, Province.name).order_by(Province.code)).all()
-    industries = db.session.execute(db.select(Industry.code, Industry.name).order_by(Industry.code)).all()
-    return provinces, industries
+    """(code, name) of the provinces and industries for the filter selects (one query for both)."""
+    rows = db.session.execute(_reference_statement()).all()
+    return [row for row in rows if row.list == "p"], [row for row in rows if row.list == "i"]
 
 
 def declaring_units(filters, page=1, per_page=PER_PAGE, incomplete=False):

@@ -7,10 +7,11 @@ from app.core.clock import china_today
 from app.core.extensions import db
 from app.core.htmx import htmx_redirect, is_htmx, render
 from app.core.permissions import secretariat_required
-from app.core.settings import declaration_period
+from app.core.settings import current_declaration_period, declaration_period
 from app.declarations import conclusions, formal_check, overview
 from app.declarations.models import STATUS_LABELS, STATUS_SUBMITTED
 from app.declarations.unit_documents import DOC_LABELS, document_states
+from app.secretariat.formal_check_rows import check_rows
 from app.secretariat.views import bp
 from app.secretariat.views.declarations import file_rows, get_declaration_or_404
 
@@ -21,16 +22,16 @@ def _list_context(filters):
     counts, total = overview.status_counts(filters)
     page = overview.search(filters, page=request.args.get("page", 1, type=int), order="submitted",
                            counts=(counts, total))
-    loaded = {d.id: d for d in formal_check.load_for_check([row.id for row in page.items])}
-    earliest = declaration_period(year=filters.year).earliest_completion
-    results = formal_check.evaluate(list(loaded.values()), filters.year, earliest, summaries=False)
+    period = current_declaration_period()  # the page's heading shows it: computed once per request
+    earliest = (period if period.year == filters.year else declaration_period(year=filters.year)).earliest_completion
+    findings = formal_check.list_findings([row.id for row in page.items], earliest)
     unit_label, unit_error = overview.unit_filter_label(filters)
     provinces, industries = overview.reference_lists() if not is_htmx() else ((), ())  # selects: full page only
-    return dict(pagination=page, filters=filters, results=results, counts=counts, counts_total=total,
+    rows = check_rows(page.items, findings, url_for("admin.formal_checks") + "/", overview.KIND_LABELS,
+                      STATUS_LABELS, conclusions.conclusion_label)
+    return dict(pagination=page, filters=filters, rows=rows, counts=counts, counts_total=total,
                 status_labels=STATUS_LABELS, kinds=overview.KIND_LABELS, unit_label=unit_label,
-                unit_error=unit_error, provinces=provinces, industries=industries,
-                latest=formal_check.latest_checks([row.id for row in page.items]),
-                failed=formal_check.failed_items, conclusion_label=conclusions.conclusion_label)
+                unit_error=unit_error, provinces=provinces, industries=industries)
 
 
 @bp.get("/formal-checks", endpoint="formal_checks")
