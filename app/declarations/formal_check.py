@@ -319,7 +319,7 @@ def _statistics_state(row):
     if row.report_unit is None:
         return unit_documents.STALE
     current = unit_documents.statistics_hash(SimpleNamespace(**{key: getattr(row, "report_" + key)
-                                                                for key in _REPORT_KEYS}))
+                                                                for key in _REPORT_KEYS}), row.unit_name)
     return unit_documents.UPLOADED if current is not None and row.statistics_hash == current else unit_documents.STALE
 
 

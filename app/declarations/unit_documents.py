@@ -5,9 +5,11 @@ document prints (spec A7, A8, A9) is hashed here; the printing work renders the 
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from app.accounts.models import Unit
 from app.core.extensions import db
+from app.declarations import statistics
 from app.declarations.checksum import data_hash
 from app.declarations.models import (
     DOC_RECOMMENDATION,
@@ -37,7 +39,6 @@ DOC_LABELS = {DOC_SUMMARY_GROUP: "小组汇总表", DOC_SUMMARY_TEAM: "班组汇
               DOC_RECOMMENDATION: "评委推荐表"}
 SUMMARY_COLUMNS = ("enterprise_name", "address", "postcode", "contact", "mobile", "group_name", "title",
                    "topic_type")
-REPORT_SKIP = {"unit_id", "year", "status", "submitted_at", "updated_at"}
 RECOMMENDATION_FIELDS = ("seq", "name", "company_dept", "address", "postcode", "mobile", "email", "experience",
                          "kinds")
 
@@ -77,13 +78,12 @@ def summary_row(declaration_values, kind):
     return [declaration_values[name] or "" for name in columns]
 
 
-def statistics_hash(report):
-    """校验码 of a 活动统计表 (附件6): every field it prints."""
+def statistics_hash(report, unit_name):
+    """校验码 of a 活动统计表 (附件6): what its print shows, the same code the unit's upload stores with the scan
+    (statistics.statistics_hash); None before the first save."""
     if report is None:
         return None
-    values = {column.key: getattr(report, column.key) for column in UnitYearReport.__table__.columns
-              if column.key not in REPORT_SKIP}
-    return data_hash(values)
+    return statistics.statistics_hash(SimpleNamespace(name=unit_name), report.year, report)
 
 
 def recommendation_hash(unit_name, recommendations):
@@ -109,8 +109,7 @@ def document_states(year, unit_ids, summaries=True):
     unit_ids = list(unit_ids)
     if not unit_ids:
         return {}
-    names = dict(db.session.execute(db.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()
-                 ) if summaries else {}
+    names = dict(db.session.execute(db.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
     rows = defaultdict(lambda: {"group": [], "team": []})
     columns = [getattr(Declaration, name) for name in SUMMARY_COLUMNS]
     result = db.session.execute(
@@ -153,7 +152,7 @@ def document_states(year, unit_ids, summaries=True):
             docs.states[doc] = _state(document, current, needed=bool(listed))
             docs.summary_counts[kind] = len(listed)
         docs.states[DOC_STATISTICS] = _state(documents.get((unit_id, DOC_STATISTICS)),
-                                             statistics_hash(reports.get(unit_id)))
+                                             statistics_hash(reports.get(unit_id), name))
         recs = recommendations[unit_id]
         docs.recommendations = len(recs)
         docs.states[DOC_RECOMMENDATION] = _state(documents.get((unit_id, DOC_RECOMMENDATION)),

@@ -14,7 +14,7 @@ from flask import current_app
 from app.core.extensions import db
 from app.core.models import StoredFile
 from app.core.settings import open_declaration_year
-from app.declarations import unit_documents
+from app.declarations import statistics, unit_documents
 from app.declarations.checksum import declaration_hash
 from app.declarations.models import (
     Declaration,
@@ -202,7 +202,7 @@ class DeclarationFactory:
 def current_hash(unit, year, doc):
     """The 校验码 a document of the unit would carry if uploaded now."""
     if doc == "statistics":
-        return unit_documents.statistics_hash(db.session.get(UnitYearReport, (unit.id, year)))
+        return statistics.statistics_hash(unit, year, db.session.get(UnitYearReport, (unit.id, year)))
     if doc == "recommendation":
         recs = db.session.execute(db.select(ExpertRecommendation).where(
             ExpertRecommendation.unit_id == unit.id, ExpertRecommendation.year == year)).scalars().all()

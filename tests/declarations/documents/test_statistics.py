@@ -201,3 +201,20 @@ def test_lookalike_digits_and_control_characters_are_messages_beside_their_field
     assert response.status_code == 422
     assert response.text.count("请输入0或正整数") == 3 and "请输入不小于0、最多两位小数的金额" in response.text
     assert "联系人含有不可见的控制字符" in response.text
+
+
+def test_a_scan_uploaded_by_the_unit_is_current_for_the_secretariat(app, unit_client, unit, year):
+    """The unit's upload and the secretariat's 单位材料齐全情况 / 形式审查 compute one 校验码: a fresh scan is 已上传 on
+    both sides, and a change of the table makes it 需重新上传 on both."""
+    from app.declarations import unit_documents
+
+    unit_client.post(f"{URL}/save", data=full_form(), headers=HX)
+    unit_client.post(f"{URL}/scan", data={"scan": pdf_upload()}, headers=HX, content_type="multipart/form-data")
+    with app.app_context():
+        for summaries in (True, False):
+            states = unit_documents.document_states(year, [unit.id], summaries=summaries)[unit.id].states
+            assert states["statistics"] == unit_documents.UPLOADED
+    unit_client.post(f"{URL}/save", data=full_form(qc_rewards_c="9"), headers=HX)
+    with app.app_context():
+        states = unit_documents.document_states(year, [unit.id])[unit.id].states
+        assert states["statistics"] == unit_documents.STALE
