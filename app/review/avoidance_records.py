@@ -15,7 +15,8 @@ from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.validators import control_char_error
 from app.declarations.models import STATUS_ACCEPTED, Declaration
-from app.review.avoidance import auto_conflicts, name_warning
+from app.review import results
+from app.review.avoidance import auto_conflicts, auto_sources, name_warning, normalize_company
 from app.review.models import (
     AVOID_AUTO_NAME,
     AVOID_AUTO_UNIT,
@@ -85,10 +86,11 @@ def _round_records(review_round, sources=None):
     return db.session.execute(select).scalars().all()
 
 
-def _latest_auto(review_round):
+def _latest_auto(review_round, rows=None):
     latest = {}
-    for row in _round_records(review_round, AUTO_SOURCES):
-        latest[(row.declaration_id, row.expert_id, row.source)] = row  # ordered by id: the last one wins
+    for row in _round_records(review_round, AUTO_SOURCES) if rows is None else rows:
+        if row.source in AUTO_SOURCES:
+            latest[(row.declaration_id, row.expert_id, row.source)] = row  # ordered by id: the last one wins
     return latest
 
 
@@ -96,16 +98,40 @@ def _manually_cancelled(row):
     return row.cancelled_at is not None and row.cancel_reason != RECHECK_CANCEL
 
 
-def effective_pairs(review_round, declarations=None, experts=None):
+def _wanted_within(declarations, experts, within):
+    """The (declaration id, expert id, source) keys of wanted_auto, looking only at the pairs in `within`."""
+    by_id = {expert_id: (normalize_company(company), unit_id) for expert_id, company, unit_id, _name in experts}
+    keys = []
+    for d in declarations:
+        mine = within.get(d.id)
+        if not mine:
+            continue
+        enterprise, unit = normalize_company(d.enterprise_name), normalize_company(d.unit_name)
+        for expert_id in mine:
+            expert = by_id.get(expert_id)
+            if expert is not None:
+                keys += [(d.id, expert_id, source)
+                         for source in auto_sources(expert[0], expert[1], d.unit_id, enterprise, unit)]
+    return keys
+
+
+def effective_pairs(review_round, declarations=None, experts=None, within=None):
     """The (declaration id, expert id) pairs avoided once 重新检查回避 has run: active manual and self records, plus
-    the automatic ones the rules want now less those the secretariat cancelled by hand (changes nothing)."""
+    the automatic ones the rules want now less those the secretariat cancelled by hand (changes nothing).
+
+    `within` ({declaration id: expert ids}) limits the automatic rules to those pairs (a 专业组's members, say):
+    far fewer pairs to compare than every expert of the round with every declaration.
+    """
     declarations = accepted_declarations(review_round) if declarations is None else declarations
     experts = round_experts(review_round) if experts is None else experts
-    pairs = {(r.declaration_id, r.expert_id) for r in _round_records(review_round)
-             if r.is_active and r.source not in AUTO_SOURCES}
-    latest = _latest_auto(review_round)
-    pairs |= {key[:2] for key in wanted_auto(declarations, experts)
-              if not (key in latest and _manually_cancelled(latest[key]))}
+    rows = db.session.execute(  # columns, not entities: a round may hold thousands of automatic records
+        db.select(Avoidance.declaration_id, Avoidance.expert_id, Avoidance.source, Avoidance.cancelled_at,
+                  Avoidance.cancel_reason).where(Avoidance.round_id == review_round.id).order_by(Avoidance.id)).all()
+    pairs = {(r.declaration_id, r.expert_id) for r in rows
+             if r.cancelled_at is None and r.source not in AUTO_SOURCES}
+    latest = _latest_auto(review_round, rows)
+    wanted = wanted_auto(declarations, experts) if within is None else _wanted_within(declarations, experts, within)
+    pairs |= {key[:2] for key in wanted if not (key in latest and _manually_cancelled(latest[key]))}
     return pairs
 
 
@@ -154,6 +180,7 @@ def recheck(review_round, actor):
     db.session.flush()
     audit.record("avoidance.recheck", f"重新检查回避：{_round_name(review_round)}，新增{added}条，取消{cancelled}条",
                  target=review_round, detail={"added": added, "cancelled": cancelled}, actor=actor)
+    results.recompute(review_round)
     return added, cancelled
 
 
@@ -206,6 +233,7 @@ def add_manual(review_round, decl_no, expert_id, reason, actor):
                  detail={"round_id": review_round.id, "declaration_id": declaration.id,
                          "expert_id": expert.id},
                  actor=actor)
+    results.recompute(review_round, [declaration.id])
     return row
 
 
@@ -227,6 +255,7 @@ def cancel(review_round, row, reason, actor):
     db.session.flush()
     audit.record("avoidance.cancel", f"取消回避：评委{row.expert.name}、成果{row.declaration.decl_no}（{reason}）",
                  target=row, detail={"round_id": review_round.id, "source": row.source}, actor=actor)
+    results.recompute(review_round, [row.declaration_id])
 
 
 def records(review_round, filters, page=1):
