@@ -11,6 +11,7 @@ from collections import defaultdict
 from sqlalchemy import JSON, Text, bindparam, cast, delete, insert, update
 
 from app.accounts.models import Unit
+from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
@@ -18,12 +19,14 @@ from app.review import avoidance_records
 from app.review.aggregation import trimmed_mean_c
 from app.review.models import (
     SHEET_SUBMITTED,
+    AwardPlan,
     Expert,
     ReviewAssignment,
     ReviewGroupMember,
     RoundResult,
     ScoreSheet,
 )
+from app.review.rounds import ReviewError
 
 _ENTRY = ('{"expert_id": %d, "total_c": %d, "avoided": %s, "valid": %s, "removed_high": %s, '
           '"removed_low": %s}')
@@ -140,3 +143,17 @@ def recompute(review_round, declaration_ids=None):
             if isinstance(obj, RoundResult):
                 db.session.expire(obj)
     return len(inserts) + len(updates) + len(existing)
+
+
+def recompute_round(review_round, actor):
+    """重新计算 by the secretariat (flushes, audited): every mean of the round; refused once 定级 is locked (B8.1
+    step 6: frozen at 定级锁定). Returns the number of rows written."""
+    locked = review_round.is_locked or db.session.scalar(db.select(AwardPlan.locked_at).where(
+        AwardPlan.year == review_round.year, AwardPlan.kind == review_round.kind)) is not None
+    if locked:
+        raise ReviewError("定级已锁定，不能重新计算。")
+    written = recompute(review_round)
+    audit.record("round_result.recompute", f"重新计算：{review_round.year}年度{review_round.kind_label}"
+                 f"{review_round.stage_label}，{written}项成果的结果有变化", target=review_round,
+                 detail={"written": written}, actor=actor)
+    return written

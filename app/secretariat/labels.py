@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "review_assignment.auto": "自动分组", "review_assignment.move": "分配到专业组",
     "avoidance.recheck": "重新检查回避", "avoidance.manual": "设为回避", "avoidance.cancel": "取消回避",
     "score.save": "保存评分", "score.submit": "提交最终打分结果", "score.withdraw": "撤回打分提交",
+    "round_result.recompute": "重新计算", "review_matrix.export": "导出评分矩阵",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),

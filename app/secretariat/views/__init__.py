@@ -17,6 +17,7 @@ from app.secretariat.views import (  # noqa: E402,F401
     registrations,
     review,
     review_assignment,
+    review_matrix,
     settings,
     units,
 )

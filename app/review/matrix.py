@@ -1,0 +1,230 @@
+"""评分矩阵 (spec B13, C-S9): per round and 专业组, each assigned declaration with every expert's submitted total
+("回避" when avoided, "—" when not submitted), the stored mean (round_result) and the outlier flags.
+
+A page reads a fixed number of queries whatever its size; the export walks the whole round in the same way.
+"""
+import tempfile
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import func
+
+from app.accounts.models import Unit
+from app.core.extensions import db
+from app.declarations.models import STATUS_ACCEPTED, Declaration
+from app.filings.xlsx.export import SafeRowWriter
+from app.review import avoidance_records
+from app.review.aggregation import outliers
+from app.review.models import (
+    SHEET_SUBMITTED,
+    Expert,
+    ReviewAssignment,
+    ReviewGroup,
+    ReviewGroupMember,
+    RoundResult,
+    ScoreSheet,
+)
+
+PAGE_SIZE = 50
+AVOIDED = "回避"
+MISSING = "—"
+
+
+@dataclass
+class Cell:
+    """One expert's cell: the total in hundredths, or AVOIDED / MISSING; `outlier` flags a deviating total."""
+
+    total_c: int | None
+    label: str
+    outlier: bool = False
+
+
+@dataclass
+class Row:
+    """A declaration's line of the matrix."""
+
+    seq: int
+    declaration_id: int
+    group_name: str
+    decl_no: str
+    title: str
+    group_label: str  # 小组名称 / 班组名称
+    topic_type: str
+    enterprise_name: str
+    unit_name: str
+    main_contributors: str
+    mean_c: int | None
+    valid_count: int | None
+    used_count: int | None
+    status: str
+    cells: list = field(default_factory=list)
+
+    @property
+    def mean_label(self):
+        """平均分 with two decimals, or 暂无有效评分 / — (not computed yet)."""
+        if self.valid_count is None:
+            return MISSING
+        return "暂无有效评分" if self.mean_c is None else f"{self.mean_c // 100}.{self.mean_c % 100:02d}"
+
+    @property
+    def counts_label(self):
+        """有效评分数/参与计算数."""
+        return MISSING if self.valid_count is None else f"{self.valid_count}/{self.used_count}"
+
+
+@dataclass
+class Block:
+    """A 专业组's block: its experts (id, name) as columns and its rows."""
+
+    group_id: int
+    name: str
+    experts: list
+    rows: list = field(default_factory=list)
+
+
+def groups(review_round):
+    """The round's 专业组 as [(id, name)], in order (one query)."""
+    return [tuple(r) for r in db.session.execute(
+        db.select(ReviewGroup.id, ReviewGroup.name).where(ReviewGroup.round_id == review_round.id)
+        .order_by(ReviewGroup.id)).all()]
+
+
+def _members(review_round):
+    """{group id: [(expert id, name, company, recommending unit id)]} in expert order (one query)."""
+    members = {}
+    for group_id, expert_id, name, company, unit_id in db.session.execute(
+            db.select(ReviewGroupMember.group_id, Expert.id, Expert.name, Expert.company,
+                      Expert.recommended_by_unit_id)
+            .join(Expert, Expert.id == ReviewGroupMember.expert_id)
+            .where(ReviewGroupMember.round_id == review_round.id).order_by(Expert.id)):
+        members.setdefault(group_id, []).append((expert_id, name, company, unit_id))
+    return members
+
+
+def _base(review_round, group_id):
+    select = (db.select(ReviewAssignment.declaration_id).join(Declaration, Declaration.id ==
+                                                            ReviewAssignment.declaration_id)
+              .where(ReviewAssignment.round_id == review_round.id, Declaration.status == STATUS_ACCEPTED))
+    if group_id:
+        select = select.where(ReviewAssignment.group_id == group_id)
+    return select
+
+
+def _rows_query(review_round, group_id):
+    return (db.select(Declaration.id, ReviewAssignment.group_id, Declaration.decl_no, Declaration.title,
+                      Declaration.group_name, Declaration.topic_type, Declaration.enterprise_name,
+                      Unit.name.label("unit_name"), Declaration.main_contributors, Declaration.unit_id,
+                      RoundResult.mean_c, RoundResult.valid_count, RoundResult.used_count,
+                      RoundResult.expected_count)
+            .join(Declaration, Declaration.id == ReviewAssignment.declaration_id)
+            .join(Unit, Unit.id == Declaration.unit_id)
+            .outerjoin(RoundResult, (RoundResult.round_id == ReviewAssignment.round_id)
+                       & (RoundResult.declaration_id == ReviewAssignment.declaration_id))
+            .where(ReviewAssignment.round_id == review_round.id, Declaration.status == STATUS_ACCEPTED,
+                   *([ReviewAssignment.group_id == group_id] if group_id else []))
+            .order_by(ReviewAssignment.group_id, Declaration.decl_no, Declaration.id))
+
+
+def count(review_round, group_id=None):
+    """How many assigned, accepted declarations the matrix (or one group's block) holds (one query)."""
+    return db.session.scalar(db.select(func.count()).select_from(_base(review_round, group_id).subquery()))
+
+
+def _status(expected_count, valid_count):
+    if valid_count is None:
+        return "未计算"
+    return "评分未完成" if valid_count < expected_count else "评分完成"
+
+
+def _build(review_round, rows, members, names, start, declaration_ids):
+    """Blocks of the rows (in order), with cells and flags; reads the sheets and 回避 of those declarations."""
+    sheets = db.select(ScoreSheet.declaration_id, ScoreSheet.expert_id, ScoreSheet.total_c).where(
+        ScoreSheet.round_id == review_round.id, ScoreSheet.status == SHEET_SUBMITTED)
+    if declaration_ids is not None:
+        sheets = sheets.where(ScoreSheet.declaration_id.in_(declaration_ids))
+    totals = {}
+    for declaration_id, expert_id, total_c in db.session.execute(sheets):
+        totals[(declaration_id, expert_id)] = total_c
+    experts = [(e[0], e[2], e[3], e[1]) for group in members.values() for e in group]
+    within = {r.id: [e[0] for e in members.get(r.group_id, ())] for r in rows}
+    avoided = avoidance_records.effective_pairs(review_round, rows, experts, within)
+    blocks = []
+    for seq, r in enumerate(rows, start=start + 1):
+        if not blocks or blocks[-1].group_id != r.group_id:
+            group_experts = [(e[0], e[1]) for e in members.get(r.group_id, ())]
+            blocks.append(Block(r.group_id, names.get(r.group_id, ""), group_experts))
+        block = blocks[-1]
+        cells, scored = [], []
+        for expert_id, _name in block.experts:
+            if (r.id, expert_id) in avoided:
+                cells.append(Cell(None, AVOIDED))
+                continue
+            total = totals.get((r.id, expert_id))
+            if total is None:
+                cells.append(Cell(None, MISSING))
+            else:
+                scored.append(len(cells))
+                cells.append(Cell(total, f"{total // 100}.{total % 100:02d}"))
+        for i in outliers([cells[i].total_c for i in scored]):
+            cells[scored[i]].outlier = True
+        block.rows.append(Row(seq, r.id, block.name, r.decl_no, r.title, r.group_name or "", r.topic_type or "",
+                              r.enterprise_name or "", r.unit_name, "、".join(r.main_contributors or ()),
+                              r.mean_c, r.valid_count, r.used_count, _status(r.expected_count, r.valid_count),
+                              cells))
+    return blocks
+
+
+def page(review_round, group_id=None, page_no=1, page_size=PAGE_SIZE):
+    """One page of the matrix: (blocks, total) in a fixed number of queries; group_id filters one 专业组."""
+    names = dict(groups(review_round))
+    members = _members(review_round)
+    total = count(review_round, group_id)
+    start = (max(page_no, 1) - 1) * page_size
+    rows = db.session.execute(_rows_query(review_round, group_id).limit(page_size).offset(start)).all()
+    return _build(review_round, rows, members, names, start, [r.id for r in rows]), total
+
+
+def whole(review_round, group_id=None):
+    """Every block of the round (or of one 专业组), for the export."""
+    names = dict(groups(review_round))
+    members = _members(review_round)
+    rows = db.session.execute(_rows_query(review_round, group_id)).all()
+    return _build(review_round, rows, members, names, 0, None if group_id is None else [r.id for r in rows])
+
+
+# ---- export (B13 评分矩阵) ----------------------------------------------------------------------------
+
+def header(review_round, block):
+    """The B13 columns of a block: the experts' names between 课题类型 and 平均分."""
+    label = "班组名称" if review_round.kind == "team" else "小组名称"
+    return ["序号", "分派专业组", "申报编号", "成果名称", label, "课题类型", *(name for _, name in block.experts),
+            "平均分（小数点后两位）", "企业名称", "申报单位", "主要完成人"]
+
+
+def export(review_round, group_id=None):
+    """The 评分矩阵 of the round (or one 专业组) as xlsx, one block per group on one sheet, formula-safe; numbers
+    with two decimals. Returns a rewound temporary file."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("评分矩阵")
+    writer = SafeRowWriter(sheet)
+
+    def number(value_c):
+        cell = WriteOnlyCell(sheet, value=value_c / 100)
+        cell.number_format = "0.00"
+        return cell
+
+    writer.row([f"{review_round.year}年度{review_round.kind_label}{review_round.stage_label} 评分矩阵"])
+    for block in whole(review_round, group_id):
+        writer.row([])
+        writer.row([f"专业组：{block.name}（{len(block.rows)}项）"])
+        writer.row(header(review_round, block))
+        for r in block.rows:
+            cells = [c.label if c.total_c is None else number(c.total_c) for c in r.cells]
+            mean = number(r.mean_c) if r.mean_c is not None else r.mean_label
+            writer.row([r.seq, block.name, r.decl_no, r.title, r.group_label, r.topic_type or MISSING, *cells, mean,
+                        r.enterprise_name, r.unit_name, r.main_contributors])
+    fileobj = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    book.save(fileobj)
+    fileobj.seek(0)
+    return fileobj
