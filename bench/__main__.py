@@ -290,7 +290,7 @@ def print_table(table):
 
 
 def main():
-    """Run everything (BENCH_ONLY=filings, import, rush or secretariat runs one part) and print the table."""
+    """Run everything (BENCH_ONLY=filings, import, rush, secretariat or review runs one part) and print the table."""
     total_started = time.perf_counter()
     only = os.environ.get("BENCH_ONLY", "")
     table = []
@@ -306,6 +306,10 @@ def main():
         from bench import secretariat
 
         table += secretariat.run(RUNS, query_counts, bench_latency)
+    if only in ("", "review"):
+        from bench import review
+
+        table += review.run(RUNS, query_counts, bench_latency)
     print_table(table)
     load = os.getloadavg()[0]
     if only in ("import", "rush"):

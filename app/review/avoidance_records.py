@@ -15,11 +15,9 @@ from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.validators import control_char_error
 from app.declarations.models import STATUS_ACCEPTED, Declaration
-from app.review import results
-from app.review.avoidance import auto_conflicts, auto_sources, name_warning, normalize_company
+from app.review import avoided, results
+from app.review.avoidance import auto_conflicts, name_warning
 from app.review.models import (
-    AVOID_AUTO_NAME,
-    AVOID_AUTO_UNIT,
     AVOID_MANUAL,
     ROUND_CLOSED,
     ROUND_LOCKED,
@@ -29,8 +27,8 @@ from app.review.models import (
 )
 from app.review.rounds import ReviewError
 
-AUTO_SOURCES = (AVOID_AUTO_UNIT, AVOID_AUTO_NAME)
-RECHECK_CANCEL = "重新检查回避：自动回避条件已不成立"
+AUTO_SOURCES = avoided.AUTO_SOURCES
+RECHECK_CANCEL = avoided.RECHECK_CANCEL
 REASON_LIMIT = 500
 PAGE_SIZE = 50
 STATE_LABELS = {"": "全选", "active": "已回避", "cancelled": "未回避"}
@@ -86,33 +84,14 @@ def _round_records(review_round, sources=None):
     return db.session.execute(select).scalars().all()
 
 
-def _latest_auto(review_round, rows=None):
+def _latest_auto(review_round):
     latest = {}
-    for row in _round_records(review_round, AUTO_SOURCES) if rows is None else rows:
-        if row.source in AUTO_SOURCES:
-            latest[(row.declaration_id, row.expert_id, row.source)] = row  # ordered by id: the last one wins
+    for row in _round_records(review_round, AUTO_SOURCES):
+        latest[(row.declaration_id, row.expert_id, row.source)] = row  # ordered by id: the last one wins
     return latest
 
 
-def _manually_cancelled(row):
-    return row.cancelled_at is not None and row.cancel_reason != RECHECK_CANCEL
-
-
-def _wanted_within(declarations, experts, within):
-    """The (declaration id, expert id, source) keys of wanted_auto, looking only at the pairs in `within`."""
-    by_id = {expert_id: (normalize_company(company), unit_id) for expert_id, company, unit_id, _name in experts}
-    keys = []
-    for d in declarations:
-        mine = within.get(d.id)
-        if not mine:
-            continue
-        enterprise, unit = normalize_company(d.enterprise_name), normalize_company(d.unit_name)
-        for expert_id in mine:
-            expert = by_id.get(expert_id)
-            if expert is not None:
-                keys += [(d.id, expert_id, source)
-                         for source in auto_sources(expert[0], expert[1], d.unit_id, enterprise, unit)]
-    return keys
+_manually_cancelled = avoided.manually_cancelled
 
 
 def effective_pairs(review_round, declarations=None, experts=None, within=None):
@@ -124,15 +103,9 @@ def effective_pairs(review_round, declarations=None, experts=None, within=None):
     """
     declarations = accepted_declarations(review_round) if declarations is None else declarations
     experts = round_experts(review_round) if experts is None else experts
-    rows = db.session.execute(  # columns, not entities: a round may hold thousands of automatic records
-        db.select(Avoidance.declaration_id, Avoidance.expert_id, Avoidance.source, Avoidance.cancelled_at,
-                  Avoidance.cancel_reason).where(Avoidance.round_id == review_round.id).order_by(Avoidance.id)).all()
-    pairs = {(r.declaration_id, r.expert_id) for r in rows
-             if r.cancelled_at is None and r.source not in AUTO_SOURCES}
-    latest = _latest_auto(review_round, rows)
-    wanted = wanted_auto(declarations, experts) if within is None else _wanted_within(declarations, experts, within)
-    pairs |= {key[:2] for key in wanted if not (key in latest and _manually_cancelled(latest[key]))}
-    return pairs
+    if within is not None:
+        return avoided.pairs_within(review_round, declarations, experts, within)
+    return avoided.combine(avoided.records(review_round), wanted_auto(declarations, experts))
 
 
 def name_warnings(review_round, limit=200):

@@ -14,7 +14,7 @@ from app.accounts.models import Unit
 from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.filings.xlsx.export import SafeRowWriter
-from app.review import avoidance_records
+from app.review.avoided import pairs_within
 from app.review.aggregation import outliers
 from app.review.models import (
     SHEET_SUBMITTED,
@@ -22,6 +22,7 @@ from app.review.models import (
     ReviewAssignment,
     ReviewGroup,
     ReviewGroupMember,
+    ReviewRound,
     RoundResult,
     ScoreSheet,
 )
@@ -31,7 +32,7 @@ AVOIDED = "回避"
 MISSING = "—"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One expert's cell: the total in hundredths, or AVOIDED / MISSING; `outlier` flags a deviating total."""
 
@@ -40,7 +41,7 @@ class Cell:
     outlier: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A declaration's line of the matrix."""
 
@@ -83,6 +84,12 @@ class Block:
     rows: list = field(default_factory=list)
 
 
+def round_choices(year):
+    """The year's rounds for the round picker, by kind and stage (one query; no rubrics loaded)."""
+    return db.session.execute(db.select(ReviewRound).where(ReviewRound.year == year)
+                              .order_by(ReviewRound.kind, ReviewRound.stage)).scalars().all()
+
+
 def groups(review_round):
     """The round's 专业组 as [(id, name)], in order (one query)."""
     return [tuple(r) for r in db.session.execute(
@@ -102,16 +109,11 @@ def _members(review_round):
     return members
 
 
-def _base(review_round, group_id):
-    select = (db.select(ReviewAssignment.declaration_id).join(Declaration, Declaration.id ==
-                                                            ReviewAssignment.declaration_id)
-              .where(ReviewAssignment.round_id == review_round.id, Declaration.status == STATUS_ACCEPTED))
-    if group_id:
-        select = select.where(ReviewAssignment.group_id == group_id)
-    return select
+# Assignments exist only for accepted declarations of the round's year and kind (分配到专业组 and 确认分组 place
+# nothing else, and 已受理（参评） is final), so the page reads review_assignment alone where it only counts and
+# orders: no join of 10,000 declarations per request. The export and recompute keep the status check.
 
-
-def _rows_query(review_round, group_id):
+def _detail_query(review_round):
     return (db.select(Declaration.id, ReviewAssignment.group_id, Declaration.decl_no, Declaration.title,
                       Declaration.group_name, Declaration.topic_type, Declaration.enterprise_name,
                       Unit.name.label("unit_name"), Declaration.main_contributors, Declaration.unit_id,
@@ -121,14 +123,23 @@ def _rows_query(review_round, group_id):
             .join(Unit, Unit.id == Declaration.unit_id)
             .outerjoin(RoundResult, (RoundResult.round_id == ReviewAssignment.round_id)
                        & (RoundResult.declaration_id == ReviewAssignment.declaration_id))
-            .where(ReviewAssignment.round_id == review_round.id, Declaration.status == STATUS_ACCEPTED,
-                   *([ReviewAssignment.group_id == group_id] if group_id else []))
-            .order_by(ReviewAssignment.group_id, Declaration.decl_no, Declaration.id))
+            .where(ReviewAssignment.round_id == review_round.id))
+
+
+def _counts(review_round, group_ids):
+    """{group id: number of assigned declarations} over the index on group_id (one query)."""
+    if not group_ids:
+        return {}
+    assignment = ReviewAssignment.__table__.c
+    return dict(db.session.execute(
+        db.select(assignment.group_id, func.count()).where(assignment.group_id.in_(group_ids))
+        .group_by(assignment.group_id)).all())
 
 
 def count(review_round, group_id=None):
-    """How many assigned, accepted declarations the matrix (or one group's block) holds (one query)."""
-    return db.session.scalar(db.select(func.count()).select_from(_base(review_round, group_id).subquery()))
+    """How many declarations the matrix (or one group's block) holds (one query)."""
+    group_ids = [group_id] if group_id else [g for g, _ in groups(review_round)]
+    return sum(_counts(review_round, group_ids).values())
 
 
 def _status(expected_count, valid_count):
@@ -139,16 +150,17 @@ def _status(expected_count, valid_count):
 
 def _build(review_round, rows, members, names, start, declaration_ids):
     """Blocks of the rows (in order), with cells and flags; reads the sheets and 回避 of those declarations."""
-    sheets = db.select(ScoreSheet.declaration_id, ScoreSheet.expert_id, ScoreSheet.total_c).where(
-        ScoreSheet.round_id == review_round.id, ScoreSheet.status == SHEET_SUBMITTED)
+    sheet = ScoreSheet.__table__.c  # Core columns: no ORM row processing for hundreds of rows
+    sheets = db.select(sheet.declaration_id, sheet.expert_id, sheet.total_c).where(
+        sheet.round_id == review_round.id, sheet.status == SHEET_SUBMITTED)
     if declaration_ids is not None:
-        sheets = sheets.where(ScoreSheet.declaration_id.in_(declaration_ids))
+        sheets = sheets.where(sheet.declaration_id.in_(declaration_ids))
     totals = {}
-    for declaration_id, expert_id, total_c in db.session.execute(sheets):
+    for declaration_id, expert_id, total_c in db.session.execute(sheets).all():
         totals[(declaration_id, expert_id)] = total_c
     experts = [(e[0], e[2], e[3], e[1]) for group in members.values() for e in group]
     within = {r.id: [e[0] for e in members.get(r.group_id, ())] for r in rows}
-    avoided = avoidance_records.effective_pairs(review_round, rows, experts, within)
+    avoided = pairs_within(review_round, rows, experts, within)
     blocks = []
     for seq, r in enumerate(rows, start=start + 1):
         if not blocks or blocks[-1].group_id != r.group_id:
@@ -175,21 +187,50 @@ def _build(review_round, rows, members, names, start, declaration_ids):
     return blocks
 
 
-def page(review_round, group_id=None, page_no=1, page_size=PAGE_SIZE):
-    """One page of the matrix: (blocks, total) in a fixed number of queries; group_id filters one 专业组."""
-    names = dict(groups(review_round))
+def page(review_round, group_id=None, page_no=1, page_size=PAGE_SIZE, group_list=None):
+    """One page of the matrix: (blocks, total) in a fixed number of queries (6, or 5 when the round's groups are
+    given as `group_list`); group_id filters one 专业组.
+
+    Counts per group say which groups the page spans; only their declarations are ordered, in a subquery that picks
+    the page's ids before the wide columns are joined. Within a group the order is the declarations' id, which is
+    the order their 申报编号 were given in (so no declaration row is read to sort).
+    """
+    group_list = groups(review_round) if group_list is None else group_list
+    names = dict(group_list)
     members = _members(review_round)
-    total = count(review_round, group_id)
+    order = [group_id] if group_id else [g for g, _ in group_list]
+    counts = _counts(review_round, order)
+    total = sum(counts.values())
     start = (max(page_no, 1) - 1) * page_size
-    rows = db.session.execute(_rows_query(review_round, group_id).limit(page_size).offset(start)).all()
+    spanned, offset, before = [], 0, 0
+    for gid in order:
+        size = counts.get(gid, 0)
+        if size and before + size > start and before < start + page_size:
+            if not spanned:
+                offset = start - before
+            spanned.append(gid)
+        before += size
+    if not spanned:
+        return [], total
+    assignment = ReviewAssignment.__table__.c
+    ids = (db.select(assignment.declaration_id.label("id"))
+           .where(assignment.group_id.in_(spanned), assignment.round_id == review_round.id)
+           .order_by(assignment.group_id, assignment.declaration_id)
+           .limit(page_size).offset(offset).subquery())
+    rows = db.session.execute(
+        _detail_query(review_round).join(ids, ids.c.id == Declaration.id)
+        .order_by(ReviewAssignment.group_id, Declaration.id)).all()
     return _build(review_round, rows, members, names, start, [r.id for r in rows]), total
 
 
 def whole(review_round, group_id=None):
-    """Every block of the round (or of one 专业组), for the export."""
+    """Every block of the round (or of one 专业组), accepted declarations only, for the export."""
     names = dict(groups(review_round))
     members = _members(review_round)
-    rows = db.session.execute(_rows_query(review_round, group_id)).all()
+    select = _detail_query(review_round).where(Declaration.status == STATUS_ACCEPTED)
+    if group_id:
+        select = select.where(ReviewAssignment.group_id == group_id)
+    rows = db.session.execute(select.order_by(ReviewAssignment.group_id, Declaration.id)).all()
     return _build(review_round, rows, members, names, 0, None if group_id is None else [r.id for r in rows])
 
 

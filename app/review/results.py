@@ -6,16 +6,17 @@ A recompute reads everything it needs in a fixed number of queries (5), computes
 changed, with one executemany per kind of write: a round of 10,000 declarations is well under a second.
 The detail is compared and written as JSON text built here, byte for byte what json.dumps gives.
 """
-from collections import defaultdict
+from collections import defaultdict, namedtuple
+from operator import itemgetter
 
-from sqlalchemy import JSON, Text, bindparam, cast, delete, insert, update
+from sqlalchemy import JSON, DateTime, Text, bindparam, cast, delete, insert, update
 
 from app.accounts.models import Unit
 from app.core import audit
 from app.core.clock import utcnow
 from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
-from app.review import avoidance_records
+from app.review.avoided import pairs_within
 from app.review.aggregation import trimmed_mean_c
 from app.review.models import (
     SHEET_SUBMITTED,
@@ -56,38 +57,54 @@ def _values():
             "mean_c": bindparam("p_mean_c"), "detail": detail}
 
 
+_Assigned = namedtuple("_Assigned", "id group_id unit_id enterprise_name unit_name")
+
+
+def _fetch(statement):
+    """Every row of a Core select as the driver's plain tuples: for the 70,000 sheets of a round, SQLAlchemy's
+    Row objects alone would cost about twice the floor's whole read."""
+    result = db.session.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _read(review_round, declaration_ids):
-    assigned = (db.select(Declaration.id, ReviewAssignment.group_id, Declaration.unit_id,
-                          Declaration.enterprise_name, Unit.name.label("unit_name"))
-                .join(Declaration, Declaration.id == ReviewAssignment.declaration_id)
-                .join(Unit, Unit.id == Declaration.unit_id)
-                .where(ReviewAssignment.round_id == review_round.id, Declaration.status == STATUS_ACCEPTED))
-    results = db.select(RoundResult.id, RoundResult.declaration_id, RoundResult.group_id,
-                        RoundResult.expected_count, RoundResult.valid_count, RoundResult.used_count,
-                        RoundResult.mean_c, cast(RoundResult.detail, Text)).where(
-        RoundResult.round_id == review_round.id)
-    sheets = db.select(ScoreSheet.declaration_id, ScoreSheet.expert_id, ScoreSheet.total_c).where(
-        ScoreSheet.round_id == review_round.id, ScoreSheet.status == SHEET_SUBMITTED)
+    # Core columns (the tables' .c), not ORM attributes: 70,000 sheet rows skip the ORM's row processing.
+    assignment, declaration, unit = ReviewAssignment.__table__.c, Declaration.__table__.c, Unit.__table__.c
+    result, sheet = _TABLE.c, ScoreSheet.__table__.c
+    member, expert = ReviewGroupMember.__table__.c, Expert.__table__.c
+    assigned = (db.select(declaration.id, assignment.group_id, declaration.unit_id, declaration.enterprise_name,
+                          unit.name.label("unit_name"))
+                .join_from(ReviewAssignment.__table__, Declaration.__table__,
+                           declaration.id == assignment.declaration_id)
+                .join(Unit.__table__, unit.id == declaration.unit_id)
+                .where(assignment.round_id == review_round.id, declaration.status == STATUS_ACCEPTED))
+    results = db.select(result.id, result.declaration_id, result.group_id, result.expected_count,
+                        result.valid_count, result.used_count, result.mean_c, cast(result.detail, Text)).where(
+        result.round_id == review_round.id)
+    sheets = db.select(sheet.declaration_id, sheet.expert_id, sheet.total_c).where(
+        sheet.round_id == review_round.id, sheet.status == SHEET_SUBMITTED)
     if declaration_ids is not None:
-        assigned = assigned.where(ReviewAssignment.declaration_id.in_(declaration_ids))
-        results = results.where(RoundResult.declaration_id.in_(declaration_ids))
-        sheets = sheets.where(ScoreSheet.declaration_id.in_(declaration_ids))
-    declarations = db.session.execute(assigned).all()
+        assigned = assigned.where(assignment.declaration_id.in_(declaration_ids))
+        results = results.where(result.declaration_id.in_(declaration_ids))
+        sheets = sheets.where(sheet.declaration_id.in_(declaration_ids))
+    declarations = list(map(_Assigned._make, _fetch(assigned)))
     members, experts = defaultdict(list), []
     for group_id, expert_id, company, unit_id in db.session.execute(
-            db.select(ReviewGroupMember.group_id, ReviewGroupMember.expert_id, Expert.company,
-                      Expert.recommended_by_unit_id)
-            .join(Expert, Expert.id == ReviewGroupMember.expert_id)
-            .where(ReviewGroupMember.round_id == review_round.id).order_by(ReviewGroupMember.expert_id)):
+            db.select(member.group_id, member.expert_id, expert.company, expert.recommended_by_unit_id)
+            .join_from(ReviewGroupMember.__table__, Expert.__table__, expert.id == member.expert_id)
+            .where(member.round_id == review_round.id).order_by(member.expert_id)):
         members[group_id].append(expert_id)
         experts.append((expert_id, company, unit_id, ""))
     totals = defaultdict(dict)
-    for declaration_id, expert_id, total_c in db.session.execute(sheets):
+    for declaration_id, expert_id, total_c in _fetch(sheets):
         totals[declaration_id][expert_id] = total_c
     within = {d.id: members.get(d.group_id, ()) for d in declarations}
-    avoided = avoidance_records.effective_pairs(review_round, declarations, experts, within)
-    existing = {row[1]: row for row in db.session.execute(results)}
-    return declarations, members, totals, avoided, existing
+    pairs = pairs_within(review_round, declarations, experts, within)
+    existing = {row[1]: row for row in _fetch(results)}
+    return declarations, members, totals, pairs, existing
 
 
 def compute(declaration_id, experts, totals, avoided):
@@ -109,6 +126,26 @@ def compute(declaration_id, experts, totals, avoided):
     return expected, len(valid), used, mean_c, text
 
 
+def _compiled(connection, statement, now):
+    """(SQL, positional parameter names or None, `now` as the driver takes it) of a statement compiled once."""
+    compiled = statement.compile(dialect=connection.dialect)
+    processor = compiled.binds["p_now"].type._cached_bind_processor(connection.dialect)
+    names = list(compiled.positiontup) if compiled.positional else None
+    return compiled.string, names, processor(now) if processor else now
+
+
+def _executemany(connection, sql, names, rows):
+    """One executemany on the driver's cursor: SQLAlchemy would build and convert every row's parameters in
+    Python again, though they are plain ints and text here (and `now` converted once)."""
+    if not rows:
+        return
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, list(map(itemgetter(*names), rows)) if names else rows)
+    finally:
+        cursor.close()
+
+
 def recompute(review_round, declaration_ids=None):
     """Recompute the round means (flushes); all accepted, assigned declarations of the round, or only those given.
 
@@ -121,21 +158,25 @@ def recompute(review_round, declaration_ids=None):
         if not declaration_ids:
             return 0
     declarations, members, totals, avoided, existing = _read(review_round, declaration_ids)
-    now, inserts, updates, no_sheets = utcnow(), [], [], {}
+    connection = db.session.connection()
+    insert_sql, insert_names, now = _compiled(connection, insert(_TABLE).values(
+        round_id=bindparam("p_round_id"), declaration_id=bindparam("p_declaration_id"),
+        suggested_level=bindparam("p_blank"), group_opinion=bindparam("p_blank"),
+        computed_at=bindparam("p_now", type_=DateTime), **_values()), utcnow())
+    update_sql, update_names, _now = _compiled(connection, update(_TABLE).where(
+        _TABLE.c.id == bindparam("p_result_id")).values(
+        computed_at=bindparam("p_now", type_=DateTime), **_values()), utcnow())
+    fixed = {"p_round_id": review_round.id, "p_blank": "", "p_now": now}
+    inserts, updates, no_sheets = [], [], {}
     for d in declarations:
         values = (d.group_id, *compute(d.id, members.get(d.group_id, ()), totals.get(d.id, no_sheets), avoided))
         row = existing.pop(d.id, None)
         if row is None:
-            inserts.append(dict(zip(_KEYS, values), p_declaration_id=d.id))
+            inserts.append(dict(zip(_KEYS, values), p_declaration_id=d.id, **fixed))
         elif tuple(row[2:]) != values:
-            updates.append(dict(zip(_KEYS, values), p_result_id=row[0]))
-    if inserts:
-        db.session.execute(insert(_TABLE).values(
-            round_id=review_round.id, declaration_id=bindparam("p_declaration_id"), suggested_level="",
-            group_opinion="", computed_at=now, **_values()), inserts)
-    if updates:
-        db.session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("p_result_id")).values(
-            computed_at=now, **_values()), updates)
+            updates.append(dict(zip(_KEYS, values), p_result_id=row[0], **fixed))
+    _executemany(connection, insert_sql, insert_names, inserts)
+    _executemany(connection, update_sql, update_names, updates)
     if existing:
         db.session.execute(delete(_TABLE).where(_TABLE.c.id.in_([row[0] for row in existing.values()])))
     if inserts or updates or existing:

@@ -163,3 +163,22 @@ def test_effective_pairs_within_a_group_are_those_of_the_whole_round(app, review
         within = avoidance_records.effective_pairs(review_round, within={d: experts for d in ids})
         assert everything == within and (ids[0], experts[-1]) in within and (ids[1], experts[0]) in within
         assert group
+
+
+def test_block_conflicts_finds_exactly_the_pairs_of_auto_sources():
+    import random
+
+    from app.review.avoidance import auto_sources, block_conflicts, normalize_company
+
+    rng = random.Random(7)
+    words = ["中国石化", "镇海", "炼化", "分公司", "集团有限公司", "有限公司", "石化", "ab", "ABC", "Co., Ltd.", "",
+             "研究院", "1号", "１号", " "]
+    for _ in range(300):
+        names = ["".join(rng.choice(words) for _ in range(rng.randint(0, 3))) for _ in range(12)]
+        experts = [(e, normalize_company(rng.choice(names)), rng.choice([None, 1, 2, 3])) for e in range(6)]
+        declarations = [(100 + d, rng.choice([1, 2, 3]), normalize_company(rng.choice(names)),
+                         normalize_company(rng.choice(names))) for d in range(15)]
+        expected = {(d, e, source) for d, unit, ent, un in declarations for e, company, e_unit in experts
+                    for source in auto_sources(company, e_unit, unit, ent, un)}
+        found = block_conflicts(experts, declarations)
+        assert len(found) == len(set(found)) and set(found) == expected

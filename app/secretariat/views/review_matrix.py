@@ -18,7 +18,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _chosen_round():
-    rounds = round_service.rounds(current_declaration_period().year)
+    rounds = matrix.round_choices(current_declaration_period().year)
     wanted = request.args.get("round", type=int)
     return rounds, next((r for r in rounds if r.id == wanted), rounds[0] if rounds else None)
 
@@ -36,7 +36,8 @@ def review_matrix():
     group_options = matrix.groups(review_round) if review_round else []
     group_id = _group_filter(group_options)
     page_no = max(request.args.get("page", 1, type=int), 1)
-    blocks, total = matrix.page(review_round, group_id, page_no) if review_round else ([], 0)
+    blocks, total = matrix.page(review_round, group_id, page_no, group_list=group_options) if review_round \
+        else ([], 0)
     return render("admin/review/matrix.html", "admin/review/_matrix.html", year=current_declaration_period().year,
                   rounds=rounds, review_round=review_round, group_options=group_options, group_id=group_id,
                   blocks=blocks, total=total, page_no=page_no, page_size=matrix.PAGE_SIZE,
