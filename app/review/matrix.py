@@ -4,6 +4,7 @@
 A page reads a fixed number of queries whatever its size; the export walks the whole round in the same way.
 """
 import tempfile
+from copy import copy
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -27,7 +28,7 @@ from app.review.models import (
     ScoreSheet,
 )
 
-PAGE_SIZE = 50
+PAGE_SIZE = 30  # as 申报总览: a row of the matrix is wide
 AVOIDED = "回避"
 MISSING = "—"
 
@@ -250,9 +251,12 @@ def export(review_round, group_id=None):
     sheet = book.create_sheet("评分矩阵")
     writer = SafeRowWriter(sheet)
 
+    styled = WriteOnlyCell(sheet, value=0)
+    styled.number_format = "0.00"  # registered once; each number cell copies the style (as SafeRowWriter does)
+
     def number(value_c):
         cell = WriteOnlyCell(sheet, value=value_c / 100)
-        cell.number_format = "0.00"
+        cell._style = copy(styled._style)
         return cell
 
     writer.row([f"{review_round.year}年度{review_round.kind_label}{review_round.stage_label} 评分矩阵"])

@@ -29,18 +29,14 @@ from app.review.models import (
 )
 from app.review.rounds import ReviewError
 
-_ENTRY = ('{"expert_id": %d, "total_c": %d, "avoided": %s, "valid": %s, "removed_high": %s, '
+# One detail entry as json.dumps writes it (keys in this order): a valid total, and an avoided one.
+_VALID = ('{"expert_id": %d, "total_c": %d, "avoided": false, "valid": true, "removed_high": %s, '
           '"removed_low": %s}')
+_AVOIDED = ('{"expert_id": %d, "total_c": %d, "avoided": true, "valid": false, "removed_high": false, '
+            '"removed_low": false}')
 _BOOL = ("false", "true")
+_NONE = frozenset()
 _TABLE = RoundResult.__table__
-
-
-def detail_text(entries, high_expert, low_expert):
-    """The `detail` JSON of round_result as json.dumps writes it: entries are (expert id, total_c, avoided)."""
-    return "[" + ", ".join(
-        _ENTRY % (expert_id, total_c, _BOOL[avoided], _BOOL[not avoided],
-                  _BOOL[expert_id == high_expert and not avoided], _BOOL[expert_id == low_expert and not avoided])
-        for expert_id, total_c, avoided in entries) + "]"
 
 
 _KEYS = ("p_group_id", "p_expected", "p_valid", "p_used", "p_mean_c", "p_detail")
@@ -107,22 +103,21 @@ def _read(review_round, declaration_ids):
     return declarations, members, totals, pairs, existing
 
 
-def compute(declaration_id, experts, totals, avoided):
-    """One declaration's (expected_count, valid_count, used_count, mean_c, detail text) from its group's experts
-    (ids, ascending), its submitted totals {expert id: total_c} and the avoided (declaration, expert) pairs."""
-    entries, valid, valid_experts, expected = [], [], [], 0
-    for expert_id in experts:
-        is_avoided = (declaration_id, expert_id) in avoided
-        expected += not is_avoided
-        total = totals.get(expert_id)
-        if total is not None:
-            entries.append((expert_id, total, is_avoided))
-            if not is_avoided:
-                valid.append(total)
-                valid_experts.append(expert_id)
+def compute(experts, totals, avoided_experts=_NONE):
+    """One declaration's (expected_count, valid_count, used_count, mean_c, detail JSON text) from its group's
+    experts (ids, ascending), its submitted totals {expert id: total_c} and the experts who avoid it."""
+    scored = [e for e in experts if e in totals]
+    if avoided_experts:
+        valid_experts = [e for e in scored if e not in avoided_experts]
+        expected = sum(1 for e in experts if e not in avoided_experts)
+    else:
+        valid_experts, expected = scored, len(experts)
+    valid = [totals[e] for e in valid_experts]
     mean_c, used, high, low = trimmed_mean_c(valid)
-    text = detail_text(entries, valid_experts[high] if high is not None else None,
-                       valid_experts[low] if low is not None else None)
+    high = valid_experts[high] if high is not None else None
+    low = valid_experts[low] if low is not None else None
+    text = "[" + ", ".join([_AVOIDED % (e, totals[e]) if e in avoided_experts
+                            else _VALID % (e, totals[e], _BOOL[e == high], _BOOL[e == low]) for e in scored]) + "]"
     return expected, len(valid), used, mean_c, text
 
 
@@ -168,8 +163,12 @@ def recompute(review_round, declaration_ids=None):
         computed_at=bindparam("p_now", type_=DateTime), **_values()), utcnow())
     fixed = {"p_round_id": review_round.id, "p_blank": "", "p_now": now}
     inserts, updates, no_sheets = [], [], {}
+    avoided_by = defaultdict(set)
+    for declaration_id, expert_id in avoided:
+        avoided_by[declaration_id].add(expert_id)
     for d in declarations:
-        values = (d.group_id, *compute(d.id, members.get(d.group_id, ()), totals.get(d.id, no_sheets), avoided))
+        values = (d.group_id, *compute(members.get(d.group_id, ()), totals.get(d.id, no_sheets),
+                                       avoided_by.get(d.id, _NONE)))
         row = existing.pop(d.id, None)
         if row is None:
             inserts.append(dict(zip(_KEYS, values), p_declaration_id=d.id, **fixed))

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from app.core.extensions import db
 from app.declarations.models import Declaration
 from app.review import results
+from app.review.matrix import PAGE_SIZE
 from app.review.models import (
     Avoidance,
     ReviewAssignment,
@@ -96,9 +97,11 @@ def test_the_group_filter_and_pages(app, admin_client, review):
                            for i in more)
         db.session.commit()
     text = admin_client.get(f"/admin/review/matrix?round={w['round']}").text
-    assert text.count("<tr>") == 50 + 2 and "下一页" in text and "共 64 项" in text
+    assert text.count("<tr>") == PAGE_SIZE + 2 and "下一页" in text and "共 64 项" in text
     text = admin_client.get(f"/admin/review/matrix?round={w['round']}&page=2").text
-    assert ">51<" in text and "上一页" in text and "专业组：甲组" not in text
+    assert f">{PAGE_SIZE + 1}<" in text and "上一页" in text and "专业组：甲组" not in text
+    text = admin_client.get(f"/admin/review/matrix?round={w['round']}&page=3").text
+    assert text.count("<tr>") == 64 - 2 * PAGE_SIZE + 1 and "下一页" not in text
 
 
 def test_recompute_button_reports_the_changed_rows_and_is_audited(app, admin_client, review):
@@ -227,9 +230,11 @@ def test_matrix_query_count_is_fixed(app, admin_client, review, count_queries):
     _fill(app, round_id, group, experts, ids[:150])
     _fill(app, round_id, second, others, ids[150:])
     many, text = _count(count_queries, admin_client, url)
-    assert "共 300 项" in text and text.count("<tr>") == 50 + 1 and "回避" in text
+    assert "共 300 项" in text and text.count("<tr>") == PAGE_SIZE + 1 and "回避" in text
     assert many == few
-    last, text = _count(count_queries, admin_client, url + "&page=6")
-    assert last == few and "专业组：乙组" in text
+    across, text = _count(count_queries, admin_client, url + f"&page={153 // PAGE_SIZE + 1}")  # 甲组 ends at 153
+    assert across == few and "专业组：甲组" in text and "专业组：乙组" in text
+    last, text = _count(count_queries, admin_client, url + f"&page={300 // PAGE_SIZE}")
+    assert last == few and "专业组：乙组" in text and "专业组：甲组" not in text
     filtered, text = _count(count_queries, admin_client, url + f"&group={second}")
     assert filtered == few and "共 147 项" in text

@@ -182,3 +182,16 @@ def test_block_conflicts_finds_exactly_the_pairs_of_auto_sources():
                     for source in auto_sources(company, e_unit, unit, ent, un)}
         found = block_conflicts(experts, declarations)
         assert len(found) == len(set(found)) and set(found) == expected
+
+
+def test_the_detail_text_is_exactly_what_json_dumps_writes():
+    import json
+
+    cases = [([1, 2, 3, 4, 5], {1: 8550, 2: 9000, 3: 7800, 5: 9200}, {2}), ([7], {7: 100}, set()), ([1, 2], {}, {1})]
+    for experts, totals, avoided in cases:
+        expected, valid, used, mean_c, text = results.compute(experts, totals, avoided)
+        detail = json.loads(text)
+        assert json.dumps(detail) == text
+        assert [d["expert_id"] for d in detail] == [e for e in experts if e in totals]
+        assert sum(d["removed_high"] + d["removed_low"] for d in detail) == (2 if valid >= 3 else 0)
+        assert expected == len([e for e in experts if e not in avoided])
