@@ -220,8 +220,9 @@ def run(runs, query_counts, bench_latency):
             from app.core.extensions import db
             from app.review.models import ReviewGroup
             last_group = db.session.scalar(db.select(db.func.max(ReviewGroup.id)))
-        pages = [f"/admin/review/matrix?round={round_id}", f"/admin/review/matrix?round={round_id}&page=200",
-                 f"/admin/review/matrix?round={round_id}&group={last_group}&page=10"]
+        pages = [f"/admin/review/matrix?round={round_id}", f"/admin/review/matrix?round={round_id}&page=300",
+                 f"/admin/review/matrix?round={round_id}&group={last_group}&page=10",
+                 "/admin/declarations"]  # the 申报总览 of the same 10,000 declarations, for reference
         print("评分矩阵：查询数、CPU 与 16 并发 p95 …", flush=True)
         counts = query_counts(app, cookie, pages)
         server = Server(db_path, instance)
