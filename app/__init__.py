@@ -51,6 +51,7 @@ def configure_app(app, config_name):
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per printed page
 
 
 @event.listens_for(Engine, "connect")
@@ -95,6 +96,8 @@ def register_blueprints(app):
     from app.filings.views import groups_bp, teams_bp
     from app.invitations.views import bp as invite_bp
     from app.main.views import bp as main_bp
+    from app.review import unit_results_views  # noqa: F401  (the 评审结果 routes of results_bp)
+    from app.review.unit_blueprint import results_bp
     from app.review.views import bp as review_bp
     from app.secretariat.views import bp as admin_bp
 
@@ -106,6 +109,7 @@ def register_blueprints(app):
     app.register_blueprint(declarations_bp, url_prefix="/declarations")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(results_bp)
 
 
 def register_errorhandlers(app):

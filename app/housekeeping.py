@@ -36,10 +36,12 @@ def run(now=None):
 
 
 def run_now(now=None):
-    """Run the purges and commit, then remove the purged files (the command, and a won claim)."""
+    """Run the purges and commit, then remove the purged files and stale partial uploads (the command, and a won
+    claim)."""
     names = run(now)
     db.session.commit()
     uploads.delete_files(names)
+    uploads.sweep_partial(None if now is None else clock.epoch(now))
     return len(names)
 
 

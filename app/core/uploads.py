@@ -4,6 +4,7 @@ import hashlib
 import io
 import os
 import secrets
+import time
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -186,6 +187,27 @@ def keep(received, kind, purpose, unit_id=None, stem_default="file"):
 def discard(received):
     """Remove a received file that was refused."""
     received.path.unlink(missing_ok=True)
+
+
+PART_MAX_AGE = 6 * 3600  # an upload still being received writes its .part file all the time
+
+
+def sweep_partial(now_epoch=None):
+    """Remove `.part` files older than PART_MAX_AGE: left behind when a worker was killed mid-upload (the
+    `except` of `receive` never ran). Returns how many were removed."""
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    if not directory.is_dir():
+        return 0
+    cutoff = (time.time() if now_epoch is None else now_epoch) - PART_MAX_AGE
+    removed = 0
+    for path in directory.glob("*.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker swept it first
+            continue
+    return removed
 
 
 def delete_files(stored_names):

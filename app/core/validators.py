@@ -12,10 +12,11 @@ TEAM_NAME_SUFFIXES = ("班", "组", "工段", "室")
 
 
 INNER_SPACE_RE = re.compile(r"\s{2,}|[^\S \u3000]")
-# C0 control characters other than tab, LF and CR, DEL, and U+FFFE/U+FFFF: invisible, not allowed in the
+# C0 control characters other than tab, LF and CR, DEL, the C1 controls U+0080–U+009F (invisible, from pastes
+# out of Latin-1 systems), and U+FFFE/U+FFFF: invisible, not allowed in the
 # XML of an xlsx (openpyxl raises IllegalCharacterError, or writes a file Excel refuses), NUL refused by
 # PostgreSQL. They come from pastes out of other systems and from _x0001_ escapes in a spreadsheet.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 ASCII_DIGITS_RE = re.compile(r"[0-9]+")
 
 

@@ -9,11 +9,13 @@ from fractions import Fraction
 
 CENT = Decimal("0.01")
 
+LEVEL_CUP = "cup"
 LEVEL_FIRST = "first"
 LEVEL_SECOND = "second"
 LEVEL_THIRD = "third"
 LEVEL_NONE = "none"
 LEVEL_LABELS = {LEVEL_FIRST: "一等", LEVEL_SECOND: "二等", LEVEL_THIRD: "三等", LEVEL_NONE: "未获奖"}
+AWARD_LEVEL_LABELS = {LEVEL_CUP: "优胜杯", **LEVEL_LABELS}  # the labels are models.AWARD_LEVELS
 DEFAULT_CUTOFFS = ((LEVEL_FIRST, Decimal("85.00")), (LEVEL_SECOND, Decimal("75.00")),
                    (LEVEL_THIRD, Decimal("60.00")))
 
@@ -148,9 +150,9 @@ def levels_by_proportion(scores, percents):
             for key, rank in ranks.items()}
 
 
-def level_counts(levels):
+def level_counts(levels, order=LEVEL_LABELS):
     """How many declarations each level gets (for the live preview): {level: count} in level order."""
-    counts = dict.fromkeys(LEVEL_LABELS, 0)
+    counts = dict.fromkeys(order, 0)
     for level in levels.values():
         counts[level] += 1
     return counts
@@ -184,3 +186,60 @@ def outliers(totals_c):
     whole = sum(totals_c)
     # |t − (S − t)/(n − 1)| > 15  ⇔  |t·(n − 1) − (S − t)| > 15·(n − 1), in integers
     return {i for i, total in enumerate(totals_c) if abs(total * (n - 1) - (whole - total)) > OUTLIER_C * (n - 1)}
+
+
+def weighted_score(mean, weight_percent=100):
+    """B8.3: one round's part of a score, round(weight × mean, 2 dp HALF_UP); None without a mean."""
+    if mean is None:
+        return None
+    return round_half_up(to_decimal(mean) * to_decimal(weight_percent) / 100)
+
+
+def group_ranks(scores, groups):
+    """B9: the shared rank of each score within its 专业组 ({key: group}); {key: rank}, None for no score."""
+    by_group = {}
+    for key, value in scores.items():
+        by_group.setdefault(groups.get(key), {})[key] = value
+    ranks = {}
+    for members in by_group.values():
+        ranks.update(shared_ranks(members))
+    return ranks
+
+
+def finalist_split(scores, count):
+    """B9 决赛入围: the top `count` of the ranking as (sure, tied).
+
+    `sure` are in without question; `tied` are the equal scores at the boundary when they do not all fit into
+    `count` (the secretariat decides each); both are sets of keys. Keys without a score never qualify.
+    """
+    ranked = sorted(((to_decimal(v), k) for k, v in scores.items() if v is not None), key=lambda p: -p[0])
+    if count <= 0 or not ranked:
+        return set(), set()
+    if count >= len(ranked):
+        return {k for _, k in ranked}, set()
+    boundary = ranked[count - 1][0]
+    if ranked[count][0] != boundary:
+        return {k for _, k in ranked[:count]}, set()
+    return {k for v, k in ranked if v > boundary}, {k for v, k in ranked if v == boundary}
+
+
+def cup_winners(final_scores, count):
+    """B9 优胜杯: the finalists whose shared rank by 决赛分 is within `count` (ties at the edge all win)."""
+    if count <= 0:
+        return set()
+    return {k for k, rank in shared_ranks(final_scores).items() if rank is not None and rank <= count}
+
+
+def award_levels(scores, finalists, cups, mode="cutoffs", params=None):
+    """B9, D18: the level code of every key: 优胜杯 ("cup") for `cups`, 一等 for the other finalists, else by
+    cut-offs ({level: minimum}) or by proportion ({level: percent}) over all scores of the kind."""
+    if mode == "proportion":
+        levels = levels_by_proportion(scores, params or {})
+    else:
+        levels = levels_by_cutoffs(scores, tuple((params or dict(DEFAULT_CUTOFFS)).items()))
+    for key in levels:
+        if key in cups:
+            levels[key] = LEVEL_CUP
+        elif key in finalists:
+            levels[key] = LEVEL_FIRST
+    return levels

@@ -18,7 +18,7 @@ from app.core.extensions import db
 from app.core.validators import control_char_error
 from app.core.template_helpers import china_time
 from app.declarations.models import STATUS_ACCEPTED, Declaration
-from app.review import avoidance_records
+from app.review import avoidance_records, results
 from app.review.avoidance_records import DeclarationRow
 from app.review.models import (
     RECOMMEND_LEVELS,
@@ -26,6 +26,8 @@ from app.review.models import (
     SHEET_DRAFT,
     SHEET_SUBMITTED,
     Expert,
+    ExpertRoundStatus,
+    GroupConfirmation,
     ReviewAssignment,
     ReviewGroupMember,
     ReviewRound,
@@ -342,9 +344,38 @@ def _locked_sheets(review_round, expert):
     return sheets
 
 
+CONFIRMED_MESSAGE = "组长已确认本组评审结果，不能撤回打分提交。"
+
+
+def lock_statuses(review_round, expert_ids):
+    """Take the write lock of the experts' expert_round_status rows before anything is read: submission,
+    withdrawal, 申请回避 and 组长确认 of one group are serialised by these rows (an UPDATE first, as `_lock`)."""
+    db.session.execute(db.update(ExpertRoundStatus).where(
+        ExpertRoundStatus.round_id == review_round.id, ExpertRoundStatus.expert_id.in_(list(expert_ids)))
+        .values(updated_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def _status_row(review_round, expert):
+    row = db.session.execute(db.select(ExpertRoundStatus).where(
+        ExpertRoundStatus.round_id == review_round.id, ExpertRoundStatus.expert_id == expert.id)).scalar()
+    if row is None:
+        row = ExpertRoundStatus(round_id=review_round.id, expert_id=expert.id)
+        db.session.add(row)
+    return row
+
+
+def has_submitted(status_row):
+    """True when an expert_round_status row says 已提交 (a 驳回 after the submission reopens it)."""
+    if status_row is None or status_row.submitted_at is None:
+        return False
+    return status_row.reopened_at is None or status_row.reopened_at <= status_row.submitted_at
+
+
 def submit(review_round, expert, member, actor):
-    """提交最终打分结果 (flushes): refused while an assigned, non-avoided declaration is incomplete."""
+    """提交最终打分结果 (flushes): refused while an assigned, non-avoided declaration is incomplete; sets
+    expert_round_status.submitted_at and recomputes the round means of the declarations the expert scored."""
     _check_open(review_round)
+    lock_statuses(review_round, [expert.id])
     sheets = {s.declaration_id: s for s in _locked_sheets(review_round, expert)}
     rows = workspace(review_round, expert, member)
     due = [r for r in rows if r.state != STATE_AVOIDED]
@@ -360,17 +391,23 @@ def submit(review_round, expert, member, actor):
     for sheet in sheets.values():
         sheet.status = SHEET_SUBMITTED
         sheet.submitted_at = now
+    _status_row(review_round, expert).submitted_at = now
     db.session.flush()
+    results.recompute(review_round, sorted(sheets))
     audit.record("score.submit", f"提交最终打分结果：{review_round.year}年度{review_round.kind_label}"
                  f"{review_round.stage_label}，{len(due)}项成果", target=review_round,
                  detail={"expert_id": expert.id, "sheets": len(sheets)}, actor=actor)
     return len(due)
 
 
-def withdraw(review_round, expert, actor):
-    """撤回打分提交 (flushes): allowed until the round closes."""
+def withdraw(review_round, expert, member, actor):
+    """撤回打分提交 (flushes): allowed until the round closes or the 组长 confirms the group; clears
+    expert_round_status.submitted_at and recomputes the round means of the declarations withdrawn."""
     if review_round.status() != ROUND_OPEN:
         raise ReviewError("评审已截止，不能撤回打分提交。")
+    lock_statuses(review_round, [expert.id])
+    if db.session.get(GroupConfirmation, member.group_id) is not None:
+        raise ReviewError(CONFIRMED_MESSAGE)
     sheets = _locked_sheets(review_round, expert)
     submitted = [s for s in sheets if s.status == SHEET_SUBMITTED]
     if not submitted:
@@ -378,7 +415,9 @@ def withdraw(review_round, expert, actor):
     for sheet in submitted:
         sheet.status = SHEET_DRAFT
         sheet.submitted_at = None
+    _status_row(review_round, expert).submitted_at = None
     db.session.flush()
+    results.recompute(review_round, sorted(s.declaration_id for s in submitted))
     audit.record("score.withdraw", f"撤回打分提交：{review_round.year}年度{review_round.kind_label}"
                  f"{review_round.stage_label}", target=review_round,
                  detail={"expert_id": expert.id, "sheets": len(submitted)}, actor=actor)

@@ -6,8 +6,8 @@ from app.core.extensions import db
 from app.core.permissions import role_required
 from app.core.uploads import send_stored
 from app.declarations.models import FILE_RECORDS, FILE_REPORT, FILE_REPORT_PDF, TOPIC_TYPES, DeclarationFile
-from app.review import scoring
-from app.review.models import RECOMMEND_LEVELS, ROUND_OPEN, SHEET_SUBMITTED
+from app.review import leader, scoring, self_avoidance
+from app.review.models import RECOMMEND_LEVELS, ROUND_OPEN, SHEET_SUBMITTED, GroupConfirmation
 from app.review.rounds import ReviewError, points_text
 
 bp = Blueprint("review", __name__)
@@ -22,7 +22,9 @@ def _list_context(expert, review_round, member, rounds):
     shown, filters = scoring.filter_rows(rows, request.args)
     return {"review_round": review_round, "rounds": rounds, "rows": shown, "done": done, "due": due,
             "submitted": scoring.is_submitted(rows), "filters": filters, "topic_types": TOPIC_TYPES,
-            "is_open": review_round.status() == ROUND_OPEN, "group_name": member.group.name}
+            "is_open": review_round.status() == ROUND_OPEN, "group_name": member.group.name,
+            "is_leader": member.is_leader, "tab": "list",
+            "confirmed": db.session.get(GroupConfirmation, member.group_id) is not None}
 
 
 @bp.get("/")
@@ -32,7 +34,7 @@ def index():
     expert = scoring.expert_of(current_user)
     rounds = scoring.expert_rounds(expert)
     if not rounds:
-        return render_template("review/index.html", review_round=None, rounds=[])
+        return render_template("review/index.html", review_round=None, rounds=[], tab="list")
     chosen = request.args.get("round", type=int)
     review_round, member = next(((r, m) for r, m in rounds if r.id == chosen), rounds[0])
     return render_template("review/index.html", **_list_context(expert, review_round, member, rounds))
@@ -134,5 +136,111 @@ def submit(round_id):
 @role_required("expert")
 def withdraw(round_id):
     """撤回打分提交."""
-    return _round_action(round_id, lambda r, e, m: scoring.withdraw(r, e, current_user),
+    return _round_action(round_id, lambda r, e, m: scoring.withdraw(r, e, m, current_user),
                          lambda _result: "已撤回打分提交，可以修改评分后重新提交。")
+
+
+# ---- 申请回避 (spec B5 self, D23) ---------------------------------------------------------------------
+
+def _render_avoid(review_round, declaration, reason="", errors=None, status=200):
+    return render_template("review/avoid.html", review_round=review_round, declaration=declaration,
+                           reason=reason, errors=errors or {}, limit=self_avoidance.REASON_LIMIT), status
+
+
+@bp.get("/rounds/<int:round_id>/declarations/<int:declaration_id>/avoid")
+@role_required("expert")
+def avoid_form(round_id, declaration_id):
+    """申请回避: the reason form for a declaration of the expert's group."""
+    _expert, review_round, _member, declaration = _context(round_id, declaration_id)
+    return _render_avoid(review_round, declaration)
+
+
+@bp.post("/rounds/<int:round_id>/declarations/<int:declaration_id>/avoid")
+@role_required("expert")
+def request_avoidance(round_id, declaration_id):
+    """申请回避: takes effect at once, the secretariat is mailed; refused after submission."""
+    expert, review_round, _member, declaration = _context(round_id, declaration_id)
+    reason = request.form.get("reason", "")
+    try:
+        self_avoidance.request(review_round, expert, declaration, reason, current_user)
+    except self_avoidance.AvoidanceErrors as error:
+        db.session.rollback()
+        return _render_avoid(review_round, declaration, reason, error.errors, 422)
+    except ReviewError as error:
+        db.session.rollback()
+        return _render_avoid(review_round, declaration, reason, {"form": str(error)}, 409)
+    db.session.commit()
+    flash(f"已申请回避成果{declaration.decl_no}，秘书处已收到通知。", "success")
+    return redirect(url_for("review.index", round=round_id))
+
+
+# ---- 组长: 本组情况, 专家组意见表, 组长确认 (spec B4, B10, C-E4) --------------------------------------------
+
+def _leader_context(round_id):
+    expert = scoring.expert_of(current_user)
+    review_round, member = scoring.membership_or_404(expert, round_id)
+    leader.leader_or_403(member)
+    return expert, review_round, member, scoring.expert_rounds(expert)
+
+
+def _render_group(review_round, member, rounds, values=None, errors=None, status=200):
+    view = leader.overview(review_round, member.group)
+    return render_template("review/group.html", review_round=review_round, rounds=rounds, view=view,
+                           group_name=member.group.name, is_leader=True, tab="group",
+                           is_open=review_round.status() == ROUND_OPEN, levels=leader.SUGGESTED_LEVELS,
+                           values=values or {}, errors=errors or {}, limit=leader.OPINION_LIMIT), status
+
+
+def _typed(form):
+    return {key: form.get(key, "") for key in form if key.startswith(("level_", "opinion_"))}
+
+
+@bp.get("/rounds/<int:round_id>/group")
+@role_required("expert")
+def group(round_id):
+    """本组情况 (组长 only): members' progress and submission, then the 专家组意见表 once all have submitted."""
+    _expert, review_round, member, rounds = _leader_context(round_id)
+    return _render_group(review_round, member, rounds)
+
+
+def _group_action(round_id, action, done_message):
+    _expert, review_round, member, rounds = _leader_context(round_id)
+    try:
+        result = action(review_round, member.group, request.form, current_user)
+    except leader.OpinionErrors as error:
+        db.session.rollback()
+        return _render_group(review_round, member, rounds, _typed(request.form), error.errors, 422)
+    except ReviewError as error:
+        db.session.rollback()
+        return _render_group(review_round, member, rounds, _typed(request.form), {"form": str(error)}, 409)
+    db.session.commit()
+    flash(done_message(result), "success")
+    return redirect(url_for("review.group", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/group")
+@role_required("expert")
+def save_opinions(round_id):
+    """保存 建议等级 and 专家组意见."""
+    return _group_action(round_id, leader.save_opinions, lambda changed: f"已保存专家组意见（修改{changed}项）。")
+
+
+@bp.post("/rounds/<int:round_id>/group/confirm")
+@role_required("expert")
+def confirm_group(round_id):
+    """组长确认: ends withdrawals for the group."""
+    return _group_action(round_id, leader.confirm,
+                         lambda _result: "已确认本组评审结果，本组专家不能再撤回打分提交。")
+
+
+@bp.get("/rounds/<int:round_id>/group/print")
+@role_required("expert")
+def print_opinions(round_id):
+    """打印专家组意见表: a print page with signature lines, once every member has submitted."""
+    _expert, review_round, member, _rounds = _leader_context(round_id)
+    view = leader.overview(review_round, member.group)
+    if not view.all_submitted:
+        flash(leader.NOT_ALL_SUBMITTED.replace("填写专家组意见", "打印专家组意见表"), "error")
+        return redirect(url_for("review.group", round_id=round_id))
+    return render_template("review/group_print.html", review_round=review_round, view=view,
+                           group_name=member.group.name)

@@ -26,8 +26,10 @@ from app.core.extensions import db
 FORMAT_VERSION = 1
 SQLITE_NAME = "database.sqlite3"
 PG_NAME = "database.pgdump"
-# Reference data is reloaded by `flask load-reference`; it does not make an instance "non-empty".
-REFERENCE_TABLES = {"province", "industry", "alembic_version"}
+# Reference data is reloaded by `flask load-reference`, and the bookkeeping of a running server (the housekeeping
+# claim, rate-limit slices, captchas shown to visitors) is written as soon as anyone opens a page: neither makes an
+# instance "non-empty".
+REFERENCE_TABLES = {"province", "industry", "alembic_version", "job_claim", "rate_limit_bucket", "captcha_challenge"}
 
 
 class BackupError(Exception):

@@ -42,8 +42,15 @@ ACTION_LABELS = {
     "review_group.leader": "设置专业组组长",
     "review_assignment.auto": "自动分组", "review_assignment.move": "分配到专业组",
     "avoidance.recheck": "重新检查回避", "avoidance.manual": "设为回避", "avoidance.cancel": "取消回避",
+    "award.finalists": "设置决赛入围", "award.finalist": "确定/取消入围", "award.apply": "应用定级",
+    "award.override": "调整评定等级", "award.lock": "定级锁定", "award.unlock": "解除定级锁定",
+    "award.recompute": "重新计算成果得分", "award.export": "导出成果得分", "award.export_opinions": "导出专家组意见表",
     "score.save": "保存评分", "score.submit": "提交最终打分结果", "score.withdraw": "撤回打分提交",
     "round_result.recompute": "重新计算", "review_matrix.export": "导出评分矩阵",
+    "avoidance.self": "申请回避", "review_group.opinions": "保存专家组意见", "review_group.confirm": "组长确认",
+    "publicity.create": "发布公示", "publicity.end": "结束公示", "publicity.reissue": "重新发布公示名单",
+    "publicity.publish": "正式发布评审结果", "objection.file": "提出异议", "objection.record": "登记异议",
+    "objection.handle": "处理异议", "award_result.override": "调整评定等级",
 }
 for _kind, _label in (("group", "小组"), ("team", "班组")):
     for _verb, _text in (("create", "新增{}备案"), ("update", "修改{}备案"), ("delete", "删除{}备案"),
@@ -64,6 +71,9 @@ DETAIL_LABELS = {
     "title": "标题", "body": "正文", "username": "登录账号", "display_name": "姓名", "role": "角色",
     "phone": "联系电话", "q": "搜索", "province": "所属省份", "industry": "所属行业",
     "open_filing_year": "开放备案年度", "group": "小组", "team": "班组",
+    "starts_on": "公示开始日期", "ends_on": "公示截止日期", "level": "评定等级", "decision": "处理方式",
+    "handling": "处理结果", "declaration": "申报编号", "submitter": "提出人", "certificates": "生成证书编号数",
+    "objection": "异议编号",
 }
 LIST_KEYS = ("attachments", "attachments_added")  # plain lists; any other pair is [before, after]
 VALUE_LABELS = {"kind": KIND_LABELS, "source": SOURCE_LABELS, "role": ROLE_LABELS, "status": STATUS_LABELS}

@@ -167,6 +167,20 @@ def test_backup_under_concurrent_writes_restores_every_record_and_file(
     assert again.exit_code != 0 and "已有数据" in again.output
 
 
+def test_an_instance_that_only_served_pages_still_counts_as_empty(empty_instance):
+    """Opening pages writes the housekeeping claim, rate-limit slices and captchas: a restore is still allowed."""
+    from app.secretariat.backup import instance_is_empty
+
+    client = empty_instance.test_client()
+    assert client.get("/").status_code == 200 and client.get("/login").status_code == 200
+    with empty_instance.app_context():
+        from app.core import jobs
+
+        jobs.claim("housekeeping", 600)
+        db.session.commit()
+        assert instance_is_empty()
+
+
 def test_restore_refuses_a_damaged_archive(app, empty_instance, tmp_path, admin_client):
     admin_client.post("/admin/notices/new", content_type="multipart/form-data",
                       data={"title": "损坏测试", "attachments": [(io.BytesIO(b"abc"), "a.pdf")]})

@@ -43,7 +43,7 @@ def url_rules():
 
 RULES = url_rules()
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-UNIT_BLUEPRINTS = ("groups.", "teams.", "declarations.")
+UNIT_BLUEPRINTS = ("groups.", "teams.", "declarations.", "results.")
 LINK_ENDPOINTS = ("invite.link_",)
 
 
@@ -158,7 +158,11 @@ class World:
                 values[arg] = getattr(self, f"proof_{victim}")
             elif arg == "doc":
                 values[arg] = "statistics"
-            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id"):
+            elif arg == "objection_id" and endpoint.startswith("results."):
+                values[arg] = self.extra[f"objection_{victim}"]
+            elif arg == "objection_id":
+                values[arg] = self.extra["objection_a"]
+            elif arg in ("round_id", "rubric_id", "group_id", "member_id", "avoidance_id", "publicity_id"):
                 values[arg] = self.extra[arg]
             else:
                 raise KeyError(f"tests/security/conftest.py: no value for <{arg}> of {endpoint}")
@@ -297,7 +301,8 @@ def build_world(app, make=None, **unit_kw):
         world.draft_attachment = draft.attachments[0].id
         world.mail = mail.id
         world.reset_token = token
-        world.extra.update(_declaration_side(session, units["a"], year=year, expert_user_id=world.expert.id))
+        world.extra.update(_declaration_side(session, units["a"], year=year, expert_user_id=world.expert.id,
+                                        other_unit=units["b"]))
     return world
 
 
@@ -331,7 +336,7 @@ def _complete_declaration(session, unit, year, tag, who):
     return declaration
 
 
-def _declaration_side(session, unit, year, expert_user_id):
+def _declaration_side(session, unit, year, expert_user_id, other_unit=None):
     """A submitted declaration of unit A (of its own filing, which no filing route deletes) for the secretariat's
     pages, and an expert in the pool (ids)."""
     from app.declarations.models import Declaration
@@ -359,8 +364,29 @@ def _declaration_side(session, unit, year, expert_user_id):
     session.add(avoidance)
     session.flush()
     review["avoidance_id"] = avoidance.id
+    review.update(_publicity_side(session, year, declaration, other_unit))
     session.commit()
     return {"declaration_id": declaration.id, "expert_id": expert.id, **review}
+
+
+def _publicity_side(session, year, declaration, other_unit):
+    """An open 公示 of the year listing the declaration (一等), and an 异议 of unit A and of unit B on it (ids)."""
+    from app.core.clock import china_today
+    from app.review.models import AwardResult, Objection, Publicity
+
+    session.add(AwardResult(declaration_id=declaration.id, year=year, kind="group", level="一等"))
+    publicity = Publicity(year=year, kind="group", title="评审结果公示", contact="秘书处", status="open",
+                          starts_on=china_today() - timedelta(days=1), ends_on=china_today() + timedelta(days=6))
+    session.add(publicity)
+    session.flush()
+    ids = {"publicity_id": publicity.id}
+    for who, unit_id in (("a", declaration.unit_id), ("b", other_unit.id)):
+        objection = Objection(publicity_id=publicity.id, declaration_id=declaration.id, submitted_by_unit_id=unit_id,
+                              submitter_name="李四", phone="13912345678", content="异议内容")
+        session.add(objection)
+        session.flush()
+        ids[f"objection_{who}"] = objection.id
+    return ids
 
 
 def _review_side(session, year, expert):

@@ -210,3 +210,19 @@ def test_captchas_are_limited_per_address(app, client, monkeypatch, path):
         db.session.rollback()
     other = client.get(path, environ_base={"REMOTE_ADDR": "10.7.7.8"})
     assert "data:image/png" in other.get_data(as_text=True)
+
+
+def test_housekeeping_sweeps_partial_uploads_left_by_a_killed_worker(app):
+    """A worker killed mid-upload leaves its .part file; housekeeping removes it once it is hours old and leaves
+    an upload still being received (a fresh .part) and the stored files alone."""
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    old, fresh, kept = upload_dir / "abandoned.part", upload_dir / "receiving.part", upload_dir / "kept.png"
+    for path in (old, fresh, kept):
+        path.write_bytes(b"x" * 10)
+    seven_hours_ago = os.path.getmtime(old) - 7 * 3600
+    os.utime(old, (seven_hours_ago, seven_hours_ago))
+    os.utime(kept, (seven_hours_ago, seven_hours_ago))
+    with app.app_context():
+        housekeeping.run_now()
+    assert not old.exists() and fresh.exists() and kept.exists()

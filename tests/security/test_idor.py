@@ -7,7 +7,7 @@ import pytest
 from tests.security.conftest import RULES, build_world, diff, snapshot
 from tests.security.test_csrf import body_for
 
-ID_ARGS = {"filing_id", "invitation_id", "file_id", "declaration_id", "expert_id", "proof_id"}
+ID_ARGS = {"filing_id", "invitation_id", "file_id", "declaration_id", "expert_id", "proof_id", "objection_id"}
 
 
 def _cases():
@@ -35,7 +35,7 @@ def test_every_unit_route_with_an_object_id_is_attacked():
                         "declarations.file", "declarations.delete_file", "declarations.new",
                         "declarations.print_declaration", "declarations.report_template",
                         "declarations.recommendation_edit", "declarations.recommendation_delete",
-                        "declarations.recommendation_proof"}
+                        "declarations.recommendation_proof", "results.objection"}
     assert len(CASES) >= 14
 
 

@@ -24,7 +24,7 @@ from tests.security.conftest import backend_of
 HX = {"HX-Request": "true"}
 CONTROL_MESSAGE = "含有不可见的控制字符"
 # C0 controls other than tab, LF and CR, and DEL (NUL in a form or query is refused before any view: a 400)
-CONTROLS = ["\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f", "\x7f", "\ufffe"]
+CONTROLS = ["\x01", "\x08", "\x0b", "\x0c", "\x0e", "\x1b", "\x1f", "\x7f", "\x85", "\x9b", "\ufffe"]
 LOOKALIKES = ["፩", "²", "①", "١"]  # Ethiopic one, superscript two, circled one, Arabic-Indic one
 GROUP_FORM = {"enterprise_name": "中国石化测试分公司", "group_name": "攻关QC小组", "topic": "降低能耗",
               "topic_type": "创新型", "founded_on": "2024-03-01", "leader": "王五", "member_count": "7",

@@ -14,10 +14,12 @@ from app.secretariat.views import (  # noqa: E402,F401
     formal_check,
     notices,
     outbox,
+    publicity,
     registrations,
     review,
     review_assignment,
     review_matrix,
+    review_results,
     settings,
     units,
 )
