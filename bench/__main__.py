@@ -290,8 +290,8 @@ def print_table(table):
 
 
 def main():
-    """Run everything (BENCH_ONLY=filings, import, rush, secretariat, certificates or review_expert runs one part)
-    and print the table."""
+    """Run everything (BENCH_ONLY=filings, import, rush, secretariat, certificates, review or review_expert runs
+    one part) and print the table."""
     total_started = time.perf_counter()
     only = os.environ.get("BENCH_ONLY", "")
     table = []
@@ -315,6 +315,10 @@ def main():
         from bench import review_expert
 
         table += review_expert.run(RUNS, query_counts, bench_latency)
+    if only in ("", "review"):
+        from bench import review
+
+        table += review.run(RUNS, query_counts, bench_latency)
     print_table(table)
     load = os.getloadavg()[0]
     if only == "certificates":

@@ -158,6 +158,36 @@ def level_counts(levels, order=LEVEL_LABELS):
     return counts
 
 
+def trimmed_mean_c(totals_c):
+    """trimmed_mean on integer hundredths (stored totals), without Decimal: (mean_c or None, used_count,
+    high index, low index); the same values and the same dropped positions as trimmed_mean."""
+    n = len(totals_c)
+    if not n:
+        return None, 0, None, None
+    if n < 3:
+        return (2 * sum(totals_c) + n) // (2 * n), n, None, None  # ROUND_HALF_UP of a non-negative mean
+    high_value, low_value = max(totals_c), min(totals_c)
+    high = totals_c.index(high_value)  # the first highest
+    low = n - 1 - totals_c[::-1].index(low_value)  # the last lowest: distinct from `high` even if all are equal
+    used = n - 2
+    return (2 * (sum(totals_c) - high_value - low_value) + used) // (2 * used), used, high, low
+
+
+OUTLIER_C = 1500
+OUTLIER_TITLE = "偏离其他专家平均分超过15分"
+
+
+def outliers(totals_c):
+    """The positions of the totals (hundredths) more than 15 points from the mean of the other totals of the same
+    declaration (submitted, non-avoided, within its 专业组); exact, none with fewer than two totals."""
+    n = len(totals_c)
+    if n < 2:
+        return set()
+    whole = sum(totals_c)
+    # |t − (S − t)/(n − 1)| > 15  ⇔  |t·(n − 1) − (S − t)| > 15·(n − 1), in integers
+    return {i for i, total in enumerate(totals_c) if abs(total * (n - 1) - (whole - total)) > OUTLIER_C * (n - 1)}
+
+
 def weighted_score(mean, weight_percent=100):
     """B8.3: one round's part of a score, round(weight × mean, 2 dp HALF_UP); None without a mean."""
     if mean is None:

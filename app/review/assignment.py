@@ -16,7 +16,7 @@ from flask import abort
 from app.core import audit
 from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
-from app.review import avoidance_records
+from app.review import avoidance_records, results
 from app.review.models import ReviewAssignment, ReviewGroup, ReviewGroupMember, ScoreItem, ScoreSheet
 from app.review.rounds import ReviewError
 
@@ -190,6 +190,7 @@ def apply(review_round, token, actor):
     for row in rows.values():  # unplaced now, or no longer accepted
         db.session.delete(row)
     db.session.flush()
+    results.recompute(review_round)
     audit.record("review_assignment.auto", f"自动分组：{review_round.year}年度{review_round.kind_label}"
                  f"{review_round.stage_label}，分组{len(result.placed)}项，未能分组{len(result.unplaced)}项，"
                  f"变动{result.moved}项", target=review_round,
@@ -231,6 +232,7 @@ def move(review_round, declaration, group_id, actor):
     else:
         row.group_id = group.id
     db.session.flush()
+    results.recompute(review_round, [declaration.id])
     audit.record("review_assignment.move", f"成果{declaration.decl_no}分配到专业组“{group.name}”"
                  + (f"（原为“{before}”）" if before else ""), target=declaration,
                  detail={"round_id": review_round.id, "group_id": group.id}, actor=actor)

@@ -15,10 +15,9 @@ from app.core.clock import utcnow
 from app.core.extensions import db
 from app.core.validators import control_char_error
 from app.declarations.models import STATUS_ACCEPTED, Declaration
+from app.review import avoided, results
 from app.review.avoidance import auto_conflicts, name_warning
 from app.review.models import (
-    AVOID_AUTO_NAME,
-    AVOID_AUTO_UNIT,
     AVOID_MANUAL,
     ROUND_CLOSED,
     ROUND_LOCKED,
@@ -28,8 +27,8 @@ from app.review.models import (
 )
 from app.review.rounds import ReviewError
 
-AUTO_SOURCES = (AVOID_AUTO_UNIT, AVOID_AUTO_NAME)
-RECHECK_CANCEL = "重新检查回避：自动回避条件已不成立"
+AUTO_SOURCES = avoided.AUTO_SOURCES
+RECHECK_CANCEL = avoided.RECHECK_CANCEL
 REASON_LIMIT = 500
 PAGE_SIZE = 50
 STATE_LABELS = {"": "全选", "active": "已回避", "cancelled": "未回避"}
@@ -94,18 +93,22 @@ def _latest_auto(review_round):
     return latest
 
 
-def _manually_cancelled(row):
-    return row.cancelled_at is not None and row.cancel_reason != RECHECK_CANCEL
+_manually_cancelled = avoided.manually_cancelled
 
 
-def effective_pairs(review_round, declarations=None, experts=None, expert_ids=None):
+def effective_pairs(review_round, declarations=None, experts=None, within=None, expert_ids=None):
     """The (declaration id, expert id) pairs avoided once 重新检查回避 has run: active manual and self records, plus
     the automatic ones the rules want now less those the secretariat cancelled by hand (changes nothing).
 
-    `expert_ids` limits the records read to those experts (a page about one expert needs no one else's)."""
+    `within` ({declaration id: expert ids}) limits the automatic rules to those pairs (a 专业组's members, say):
+    far fewer pairs to compare than every expert of the round with every declaration. `expert_ids` limits the
+    records read to those experts (a page about one expert needs no one else's).
+    """
     declarations = accepted_declarations(review_round) if declarations is None else declarations
     experts = round_experts(review_round) if experts is None else experts
-    return _effective(_round_records(review_round, expert_ids=expert_ids), wanted_auto(declarations, experts))
+    if within is not None:
+        return avoided.pairs_within(review_round, declarations, experts, within)
+    return avoided.combine(avoided.records(review_round, expert_ids=expert_ids), wanted_auto(declarations, experts))
 
 
 def effective_pairs_in_groups(review_round, groups, expert_ids):
@@ -114,17 +117,7 @@ def effective_pairs_in_groups(review_round, groups, expert_ids):
     wanted = {}
     for declarations, experts in groups:
         wanted.update(wanted_auto(declarations, experts))
-    return _effective(_round_records(review_round, expert_ids=expert_ids), wanted)
-
-
-def _effective(records, wanted):
-    pairs = {(r.declaration_id, r.expert_id) for r in records if r.is_active and r.source not in AUTO_SOURCES}
-    latest = {}
-    for row in records:  # ordered by id: the last automatic record of a pair and rule wins
-        if row.source in AUTO_SOURCES:
-            latest[(row.declaration_id, row.expert_id, row.source)] = row
-    pairs |= {key[:2] for key in wanted if not (key in latest and _manually_cancelled(latest[key]))}
-    return pairs
+    return avoided.combine(avoided.records(review_round, expert_ids=expert_ids), wanted)
 
 
 def name_warnings(review_round, limit=200):
@@ -172,6 +165,7 @@ def recheck(review_round, actor):
     db.session.flush()
     audit.record("avoidance.recheck", f"重新检查回避：{_round_name(review_round)}，新增{added}条，取消{cancelled}条",
                  target=review_round, detail={"added": added, "cancelled": cancelled}, actor=actor)
+    results.recompute(review_round)
     return added, cancelled
 
 
@@ -224,6 +218,7 @@ def add_manual(review_round, decl_no, expert_id, reason, actor):
                  detail={"round_id": review_round.id, "declaration_id": declaration.id,
                          "expert_id": expert.id},
                  actor=actor)
+    results.recompute(review_round, [declaration.id])
     return row
 
 
@@ -245,6 +240,7 @@ def cancel(review_round, row, reason, actor):
     db.session.flush()
     audit.record("avoidance.cancel", f"取消回避：评委{row.expert.name}、成果{row.declaration.decl_no}（{reason}）",
                  target=row, detail={"round_id": review_round.id, "source": row.source}, actor=actor)
+    results.recompute(review_round, [row.declaration_id])
 
 
 def records(review_round, filters, page=1):

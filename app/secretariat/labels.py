@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "award.recompute": "重新计算成果得分", "award.export": "导出成果得分", "award.export_opinions": "导出专家组意见表",
     "score.save": "保存评分", "score.submit": "提交最终打分结果", "score.withdraw": "撤回打分提交",
     "score.reject": "驳回打分", "score.export": "导出专家打分情况",
+    "round_result.recompute": "重新计算", "review_matrix.export": "导出评分矩阵",
     "avoidance.self": "申请回避", "review_group.opinions": "保存专家组意见", "review_group.confirm": "组长确认",
     "publicity.create": "发布公示", "publicity.end": "结束公示", "publicity.reissue": "重新发布公示名单",
     "publicity.publish": "正式发布评审结果", "objection.file": "提出异议", "objection.record": "登记异议",

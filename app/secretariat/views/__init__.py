@@ -20,6 +20,7 @@ from app.secretariat.views import (  # noqa: E402,F401
     review,
     review_assignment,
     review_progress,
+    review_matrix,
     review_results,
     settings,
     units,
