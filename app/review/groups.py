@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.core import audit
 from app.core.extensions import db
 from app.core.validators import control_char_error
+from app.review import results
 from app.review.models import Expert, ReviewAssignment, ReviewGroup, ReviewGroupMember
 from app.review.rounds import ReviewError
 
@@ -100,6 +101,7 @@ def add_member(group, expert_id, actor, leader=False):
     db.session.flush()
     audit.record("review_group.member_add", f"专业组“{group.name}”加入评委{expert.name}", target=group,
                  detail={"expert_id": expert.id}, actor=actor)
+    _recompute(group)
     if first or leader:
         set_leader(group, member, actor)
     return member
@@ -128,3 +130,12 @@ def remove_member(group, member, actor):
     db.session.flush()
     audit.record("review_group.member_remove", f"专业组“{group.name}”移出评委{name}", target=group,
                  detail={"expert_id": member.expert_id}, actor=actor)
+    _recompute(group)
+
+
+def _recompute(group):
+    """The group's members changed: its declarations' means and 评分未完成 (expected count) change with them."""
+    ids = db.session.execute(db.select(ReviewAssignment.declaration_id).where(
+        ReviewAssignment.group_id == group.id)).scalars().all()
+    if ids:
+        results.recompute(group.round, ids)

@@ -195,3 +195,22 @@ def test_the_detail_text_is_exactly_what_json_dumps_writes():
         assert [d["expert_id"] for d in detail] == [e for e in experts if e in totals]
         assert sum(d["removed_high"] + d["removed_low"] for d in detail) == (2 if valid >= 3 else 0)
         assert expected == len([e for e in experts if e not in avoided])
+
+
+def test_adding_and_removing_a_group_member_recompute_the_expected_count(app, review):
+    from app.review import groups
+    from app.review.models import ReviewGroup
+
+    round_id, declaration_id, experts = _scored(app, review, [9000, 8000, 7000])
+    assert _result(app, declaration_id) == (8000, 3, 1, 3)
+    newcomer = review.expert()
+    with app.app_context():
+        group = db.session.execute(db.select(ReviewGroup).filter_by(round_id=round_id)).scalar_one()
+        member = groups.add_member(group, newcomer, actor=None)
+        db.session.commit()
+    assert _result(app, declaration_id) == (8000, 3, 1, 4)  # 评分未完成: the new member has not scored
+    with app.app_context():
+        group = db.session.execute(db.select(ReviewGroup).filter_by(round_id=round_id)).scalar_one()
+        groups.remove_member(group, db.session.merge(member), actor=None)
+        db.session.commit()
+    assert _result(app, declaration_id) == (8000, 3, 1, 3)
