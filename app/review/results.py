@@ -3,7 +3,8 @@ non-avoided sheets of its 专业组 on every submission, withdrawal, 驳回 and 
 
 A recompute reads everything it needs in a fixed number of queries (5), computes in integer hundredths
 (aggregation.trimmed_mean_c: the same numbers as the exact Decimal rule) and writes only the rows whose numbers
-changed, with one executemany per kind of write: a round of 10,000 declarations is well under a second.
+changed, with one executemany per kind of write (new rows on SQLite: multi-row INSERTs of 500 rows, about
+half the cost of 10,000 single-row statements): a round of 10,000 declarations is well under a second.
 The detail is compared and written as JSON text built here, byte for byte what json.dumps gives.
 """
 from collections import defaultdict, namedtuple
@@ -40,6 +41,9 @@ _TABLE = RoundResult.__table__
 
 
 _KEYS = ("p_group_id", "p_expected", "p_valid", "p_used", "p_mean_c", "p_detail")
+# A new row's parameters as a plain tuple in this order (no dict per row).
+_INSERT_KEYS = (*_KEYS, "p_declaration_id", "p_round_id", "p_blank", "p_now")
+_ROWS_PER_INSERT = 500  # 5,500 parameters: within SQLite's limit of 32,766 (3.32 and later)
 
 
 def _values():
@@ -141,6 +145,30 @@ def _executemany(connection, sql, names, rows):
         cursor.close()
 
 
+def _insert_many(connection, sql, names, rows):
+    """The new rows (tuples in _INSERT_KEYS order): with positional parameters (SQLite) multi-row INSERTs of
+    _ROWS_PER_INSERT rows on the driver's cursor, else (named parameters: PostgreSQL) one executemany."""
+    if not rows:
+        return
+    if names is None:
+        _executemany(connection, sql, None, [dict(zip(_INSERT_KEYS, row)) for row in rows])
+        return
+    per_insert = _ROWS_PER_INSERT
+    dbapi = connection.dialect.dbapi
+    if connection.dialect.name == "sqlite" and getattr(dbapi, "sqlite_version_info", (3, 32)) < (3, 32):
+        per_insert = 999 // len(names)  # the older limit of 999 parameters
+    getter = itemgetter(*[_INSERT_KEYS.index(name) for name in names])
+    head, _values_keyword, group = sql.rpartition(" VALUES ")
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, len(rows), per_insert):
+            chunk = rows[start:start + per_insert]
+            cursor.execute(f"{head} VALUES {', '.join([group] * len(chunk))}",
+                           [value for row in chunk for value in getter(row)])
+    finally:
+        cursor.close()
+
+
 def recompute(review_round, declaration_ids=None):
     """Recompute the round means (flushes); all accepted, assigned declarations of the round, or only those given.
 
@@ -161,7 +189,8 @@ def recompute(review_round, declaration_ids=None):
     update_sql, update_names, _now = _compiled(connection, update(_TABLE).where(
         _TABLE.c.id == bindparam("p_result_id")).values(
         computed_at=bindparam("p_now", type_=DateTime), **_values()), utcnow())
-    fixed = {"p_round_id": review_round.id, "p_blank": "", "p_now": now}
+    round_id = review_round.id
+    fixed = {"p_round_id": round_id, "p_blank": "", "p_now": now}
     inserts, updates, no_sheets = [], [], {}
     avoided_by = defaultdict(set)
     for declaration_id, expert_id in avoided:
@@ -171,10 +200,10 @@ def recompute(review_round, declaration_ids=None):
                                        avoided_by.get(d.id, _NONE)))
         row = existing.pop(d.id, None)
         if row is None:
-            inserts.append(dict(zip(_KEYS, values), p_declaration_id=d.id, **fixed))
+            inserts.append((*values, d.id, round_id, "", now))
         elif tuple(row[2:]) != values:
             updates.append(dict(zip(_KEYS, values), p_result_id=row[0], **fixed))
-    _executemany(connection, insert_sql, insert_names, inserts)
+    _insert_many(connection, insert_sql, insert_names, inserts)
     _executemany(connection, update_sql, update_names, updates)
     if existing:
         db.session.execute(delete(_TABLE).where(_TABLE.c.id.in_([row[0] for row in existing.values()])))
