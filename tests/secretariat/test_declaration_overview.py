@@ -42,6 +42,21 @@ def test_filters_and_counts(admin_client, make, decl):
     assert "<html" not in partial and "declaration-total" in partial
 
 
+def test_keyword_ignores_ascii_case_and_matches_wildcards_literally(admin_client, make, decl):
+    unit = make.unit(name="江苏化工")
+    decl.declaration(unit, title="ABC节能成果")
+    decl.declaration(unit, title="降低能耗100%成果")
+    decl.declaration(unit, title="降低能耗1000成果")
+    decl.declaration(unit, title="a_b课题")
+    decl.declaration(unit, title="axb课题")
+    for query, shown, hidden in (("abc", ("ABC节能成果",), ("a_b课题",)),
+                                 ("100%25", ("降低能耗100%成果",), ("降低能耗1000成果",)),
+                                 ("a_b", ("a_b课题",), ("axb课题",)),
+                                 ("江苏", ("ABC节能成果", "axb课题"), ())):
+        page = admin_client.get(f"/admin/declarations?q={query}").text
+        assert all(t in page for t in shown) and not any(t in page for t in hidden), query
+
+
 def test_unit_candidates_are_units_that_declared(admin_client, make, decl):
     js, sd, _ = _world(make, decl)
     make.unit(name="江苏未申报单位")
