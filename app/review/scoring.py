@@ -19,6 +19,7 @@ from app.core.validators import control_char_error
 from app.core.template_helpers import china_time
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import avoidance_records, results
+from app.review import avoided as avoided_pairs
 from app.review.avoidance_records import DeclarationRow
 from app.review.models import (
     RECOMMEND_LEVELS,
@@ -104,13 +105,21 @@ def _avoided(review_round, expert, rows):
     """Ids of the declarations among rows the expert avoids (fixed number of queries)."""
     declarations = [DeclarationRow(*row[:7]) for row in rows]
     mine = [(expert.id, expert.company, expert.recommended_by_unit_id, expert.name)]  # as round_experts
-    pairs = avoidance_records.effective_pairs(review_round, declarations, mine, expert_ids=[expert.id])
+    # the automatic rules block-wise on normalised names (as the 评分矩阵), the records of this expert only
+    wanted = avoided_pairs.wanted_within(declarations, mine, {d.id: [expert.id] for d in declarations})
+    pairs = avoided_pairs.combine(avoided_pairs.records(review_round, expert_ids=[expert.id]), wanted)
     return {d for d, e in pairs if e == expert.id}
 
 
 def _sheets(review_round, expert):
-    return {s.declaration_id: s for s in db.session.execute(db.select(ScoreSheet).where(
-        ScoreSheet.round_id == review_round.id, ScoreSheet.expert_id == expert.id)).scalars()}
+    """{declaration id: sheet row} of the expert's sheets in the round: Core columns (id, declaration_id, status,
+    total_c, is_complete, saved_at, overall_comment, recommend_level), not entities — the list reads hundreds
+    (one query)."""
+    sheet = ScoreSheet.__table__.c
+    return {s.declaration_id: s for s in db.session.execute(
+        db.select(sheet.id, sheet.declaration_id, sheet.status, sheet.total_c, sheet.is_complete, sheet.saved_at,
+                  sheet.overall_comment, sheet.recommend_level)
+        .where(sheet.round_id == review_round.id, sheet.expert_id == expert.id))}
 
 
 @dataclass
@@ -124,7 +133,7 @@ class Row:
     enterprise_name: str
     topic_type: str | None
     state: str
-    sheet: ScoreSheet | None
+    sheet: object | None  # the sheet's row of _sheets (Core columns), None before the first 保存
 
     @property
     def state_label(self):
