@@ -20,7 +20,6 @@ from app.core.template_helpers import china_time
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import avoidance_records, results
 from app.review import avoided as avoided_pairs
-from app.review.avoidance_records import DeclarationRow
 from app.review.models import (
     RECOMMEND_LEVELS,
     ROUND_OPEN,
@@ -90,7 +89,8 @@ def membership_or_404(expert, round_id):
 
 def _assigned(review_round, group_id, declaration_id=None):
     select = (db.select(Declaration.id, Declaration.decl_no, Declaration.title, Declaration.enterprise_name,
-                        Declaration.unit_id, Unit.name, Declaration.topic_type, Declaration.group_name)
+                        Declaration.unit_id, Unit.name.label("unit_name"), Declaration.topic_type,
+                        Declaration.group_name)
               .join(ReviewAssignment, ReviewAssignment.declaration_id == Declaration.id)
               .join(Unit, Unit.id == Declaration.unit_id)
               .where(ReviewAssignment.round_id == review_round.id, ReviewAssignment.group_id == group_id,
@@ -103,7 +103,7 @@ def _assigned(review_round, group_id, declaration_id=None):
 
 def _avoided(review_round, expert, rows):
     """Ids of the declarations among rows the expert avoids (fixed number of queries)."""
-    declarations = [DeclarationRow(*row[:7]) for row in rows]
+    declarations = rows  # id, unit_id, enterprise_name, unit_name as DeclarationRow has them
     mine = [(expert.id, expert.company, expert.recommended_by_unit_id, expert.name)]  # as round_experts
     # the automatic rules block-wise on normalised names (as the 评分矩阵), the records of this expert only
     wanted = avoided_pairs.wanted_within(declarations, mine, {d.id: [expert.id] for d in declarations})
@@ -112,13 +112,13 @@ def _avoided(review_round, expert, rows):
 
 
 def _sheets(review_round, expert):
-    """{declaration id: sheet row} of the expert's sheets in the round: Core columns (id, declaration_id, status,
-    total_c, is_complete, saved_at, overall_comment, recommend_level), not entities — the list reads hundreds
-    (one query)."""
+    """{declaration id: sheet row} of the expert's sheets in the round: Core columns (id, declaration_id,
+    status, total_c, is_complete, saved_at, overall_comment, recommend_level), not entities — the list reads
+    hundreds (one query)."""
     sheet = ScoreSheet.__table__.c
     return {s.declaration_id: s for s in db.session.execute(
-        db.select(sheet.id, sheet.declaration_id, sheet.status, sheet.total_c, sheet.is_complete, sheet.saved_at,
-                  sheet.overall_comment, sheet.recommend_level)
+        db.select(sheet.id, sheet.declaration_id, sheet.status, sheet.total_c, sheet.is_complete,
+                  sheet.saved_at, sheet.overall_comment, sheet.recommend_level)
         .where(sheet.round_id == review_round.id, sheet.expert_id == expert.id))}
 
 
