@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import abort
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Unit
 from app.core import audit
@@ -69,10 +70,12 @@ def expert_of(user):
 
 
 def expert_rounds(expert):
-    """The started rounds the expert is in: [(round, membership)], open ones first, then newest (one query)."""
+    """The started rounds the expert is in: [(round, membership)], open ones first, then newest (one query; the
+    membership's 专业组 comes along, the list shows its name)."""
     rows = db.session.execute(
         db.select(ReviewRound, ReviewGroupMember)
         .join(ReviewGroupMember, ReviewGroupMember.round_id == ReviewRound.id)
+        .options(joinedload(ReviewGroupMember.group))
         .where(ReviewGroupMember.expert_id == expert.id)
         .order_by(ReviewRound.year.desc(), ReviewRound.id.desc())).all()
     started = [(r, m) for r, m in rows if r.has_started()]
