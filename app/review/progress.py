@@ -173,8 +173,9 @@ def _fill_counts(review_round, rows, lines):
     statuses = {s.expert_id: s for s in db.session.execute(db.select(ExpertRoundStatus).where(
         ExpertRoundStatus.round_id == review_round.id,
         ExpertRoundStatus.expert_id.in_(expert_ids))).scalars()}
+    ids = {group_id: [d.id for d in rows] for group_id, rows in assigned.items()}  # once per 专业组
     for line in lines:
-        mine = [d.id for d in assigned.get(group_of[line.expert_id], ())]
+        mine = ids.get(group_of[line.expert_id], ())
         due = [d for d in mine if (d, line.expert_id) not in avoided]
         line.avoided = len(mine) - len(due)
         line.due = len(due)
