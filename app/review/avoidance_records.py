@@ -113,10 +113,18 @@ def effective_pairs(review_round, declarations=None, experts=None, within=None, 
 
 def effective_pairs_in_groups(review_round, groups, expert_ids):
     """effective_pairs of the given experts where the automatic rules are applied only within each
-    (declarations, experts) pair of `groups` — a 专业组's experts against its own declarations (one query)."""
-    wanted = {}
-    for declarations, experts in groups:
-        wanted.update(wanted_auto(declarations, experts))
+    (declarations, experts) pair of `groups` — a 专业组's experts against its own declarations (one query).
+
+    The rules run block-wise on normalised names (avoided.wanted_within), as the 评分矩阵 does: not pair by pair.
+    """
+    declarations, experts, within = [], [], {}
+    for group_declarations, group_experts in groups:
+        ids = [e[0] for e in group_experts]
+        for d in group_declarations:
+            within.setdefault(d.id, []).extend(ids)
+        declarations += group_declarations
+        experts += group_experts
+    wanted = avoided.wanted_within(declarations, experts, within)
     return avoided.combine(avoided.records(review_round, expert_ids=expert_ids), wanted)
 
 

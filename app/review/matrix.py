@@ -7,6 +7,7 @@ import tempfile
 from copy import copy
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import func
@@ -16,7 +17,7 @@ from app.core.extensions import db
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.filings.xlsx.export import SafeRowWriter
 from app.review.avoided import pairs_within
-from app.review.aggregation import outliers
+from app.review.aggregation import OUTLIER_TITLE, outliers
 from app.review.models import (
     SHEET_SUBMITTED,
     Expert,
@@ -31,6 +32,9 @@ from app.review.models import (
 PAGE_SIZE = 30  # as 申报总览: a row of the matrix is wide
 AVOIDED = "回避"
 MISSING = "—"
+_CELL = '<td class="num">{}</td>'
+_CELL_EMPTY = '<td class="num muted">{}</td>'
+_CELL_OUTLIER = '<td class="num outlier" title="' + str(escape(OUTLIER_TITLE)) + '">{}</td>'
 
 
 @dataclass(slots=True)
@@ -68,6 +72,14 @@ class Row:
         if self.valid_count is None:
             return MISSING
         return "暂无有效评分" if self.mean_c is None else f"{self.mean_c // 100}.{self.mean_c % 100:02d}"
+
+    @property
+    def cells_html(self):
+        """The row's expert cells as the page's <td>s, built here once rather than by a template loop per cell
+        (labels are numbers, 回避 or —: nothing to escape)."""
+        return Markup("".join(_CELL_OUTLIER.format(c.label) if c.outlier else
+                              _CELL_EMPTY.format(c.label) if c.total_c is None else _CELL.format(c.label)
+                              for c in self.cells))
 
     @property
     def counts_label(self):

@@ -22,7 +22,6 @@ from app.core.template_helpers import china_time
 from app.core.validators import control_char_error
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import avoidance_records, results, scoring
-from app.review.avoidance_records import DeclarationRow
 from app.review.models import (
     ROUND_CLOSED,
     ROUND_LOCKED,
@@ -121,17 +120,19 @@ def _members(review_round, filters):
 
 
 def _assigned(review_round, group_ids):
-    """{group id: [DeclarationRow]} of the accepted declarations assigned to these groups (one query)."""
+    """{group id: [row]} of the accepted declarations assigned to these groups; the rows have DeclarationRow's
+    fields and are used as they come (one query)."""
     rows = db.session.execute(
         db.select(Declaration.id, Declaration.decl_no, Declaration.title, Declaration.enterprise_name,
-                  Declaration.unit_id, Unit.name, Declaration.topic_type, ReviewAssignment.group_id)
+                  Declaration.unit_id, Unit.name.label("unit_name"), Declaration.topic_type,
+                  ReviewAssignment.group_id)
         .join(ReviewAssignment, ReviewAssignment.declaration_id == Declaration.id)
         .join(Unit, Unit.id == Declaration.unit_id)
         .where(ReviewAssignment.round_id == review_round.id, ReviewAssignment.group_id.in_(group_ids),
                Declaration.status == STATUS_ACCEPTED)).all()
     by_group = defaultdict(list)
     for row in rows:
-        by_group[row[7]].append(DeclarationRow(*row[:7]))
+        by_group[row[7]].append(row)
     return by_group
 
 
@@ -172,8 +173,9 @@ def _fill_counts(review_round, rows, lines):
     statuses = {s.expert_id: s for s in db.session.execute(db.select(ExpertRoundStatus).where(
         ExpertRoundStatus.round_id == review_round.id,
         ExpertRoundStatus.expert_id.in_(expert_ids))).scalars()}
+    ids = {group_id: [d.id for d in rows] for group_id, rows in assigned.items()}  # once per 专业组
     for line in lines:
-        mine = [d.id for d in assigned.get(group_of[line.expert_id], ())]
+        mine = ids.get(group_of[line.expert_id], ())
         due = [d for d in mine if (d, line.expert_id) not in avoided]
         line.avoided = len(mine) - len(due)
         line.due = len(due)

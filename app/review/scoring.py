@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import abort
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Unit
 from app.core import audit
@@ -19,7 +20,7 @@ from app.core.validators import control_char_error
 from app.core.template_helpers import china_time
 from app.declarations.models import STATUS_ACCEPTED, Declaration
 from app.review import avoidance_records, results
-from app.review.avoidance_records import DeclarationRow
+from app.review import avoided as avoided_pairs
 from app.review.models import (
     RECOMMEND_LEVELS,
     ROUND_OPEN,
@@ -69,10 +70,12 @@ def expert_of(user):
 
 
 def expert_rounds(expert):
-    """The started rounds the expert is in: [(round, membership)], open ones first, then newest (one query)."""
+    """The started rounds the expert is in: [(round, membership)], open ones first, then newest (one query; the
+    membership's 专业组 comes along, the list shows its name)."""
     rows = db.session.execute(
         db.select(ReviewRound, ReviewGroupMember)
         .join(ReviewGroupMember, ReviewGroupMember.round_id == ReviewRound.id)
+        .options(joinedload(ReviewGroupMember.group))
         .where(ReviewGroupMember.expert_id == expert.id)
         .order_by(ReviewRound.year.desc(), ReviewRound.id.desc())).all()
     started = [(r, m) for r, m in rows if r.has_started()]
@@ -89,7 +92,8 @@ def membership_or_404(expert, round_id):
 
 def _assigned(review_round, group_id, declaration_id=None):
     select = (db.select(Declaration.id, Declaration.decl_no, Declaration.title, Declaration.enterprise_name,
-                        Declaration.unit_id, Unit.name, Declaration.topic_type, Declaration.group_name)
+                        Declaration.unit_id, Unit.name.label("unit_name"), Declaration.topic_type,
+                        Declaration.group_name)
               .join(ReviewAssignment, ReviewAssignment.declaration_id == Declaration.id)
               .join(Unit, Unit.id == Declaration.unit_id)
               .where(ReviewAssignment.round_id == review_round.id, ReviewAssignment.group_id == group_id,
@@ -102,15 +106,23 @@ def _assigned(review_round, group_id, declaration_id=None):
 
 def _avoided(review_round, expert, rows):
     """Ids of the declarations among rows the expert avoids (fixed number of queries)."""
-    declarations = [DeclarationRow(*row[:7]) for row in rows]
+    declarations = rows  # id, unit_id, enterprise_name, unit_name as DeclarationRow has them
     mine = [(expert.id, expert.company, expert.recommended_by_unit_id, expert.name)]  # as round_experts
-    pairs = avoidance_records.effective_pairs(review_round, declarations, mine, expert_ids=[expert.id])
+    # the automatic rules block-wise on normalised names (as the 评分矩阵), the records of this expert only
+    wanted = avoided_pairs.wanted_within(declarations, mine, {d.id: [expert.id] for d in declarations})
+    pairs = avoided_pairs.combine(avoided_pairs.records(review_round, expert_ids=[expert.id]), wanted)
     return {d for d, e in pairs if e == expert.id}
 
 
 def _sheets(review_round, expert):
-    return {s.declaration_id: s for s in db.session.execute(db.select(ScoreSheet).where(
-        ScoreSheet.round_id == review_round.id, ScoreSheet.expert_id == expert.id)).scalars()}
+    """{declaration id: sheet row} of the expert's sheets in the round: Core columns (id, declaration_id,
+    status, total_c, is_complete, saved_at, overall_comment, recommend_level), not entities — the list reads
+    hundreds (one query)."""
+    sheet = ScoreSheet.__table__.c
+    return {s.declaration_id: s for s in db.session.execute(
+        db.select(sheet.id, sheet.declaration_id, sheet.status, sheet.total_c, sheet.is_complete,
+                  sheet.saved_at, sheet.overall_comment, sheet.recommend_level)
+        .where(sheet.round_id == review_round.id, sheet.expert_id == expert.id))}
 
 
 @dataclass
@@ -124,7 +136,7 @@ class Row:
     enterprise_name: str
     topic_type: str | None
     state: str
-    sheet: ScoreSheet | None
+    sheet: object | None  # the sheet's row of _sheets (Core columns), None before the first 保存
 
     @property
     def state_label(self):

@@ -17,8 +17,8 @@ from app.secretariat.views import bp
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _chosen_round():
-    rounds = matrix.round_choices(current_declaration_period().year)
+def _chosen_round(year):
+    rounds = matrix.round_choices(year)
     wanted = request.args.get("round", type=int)
     return rounds, next((r for r in rounds if r.id == wanted), rounds[0] if rounds else None)
 
@@ -32,13 +32,14 @@ def _group_filter(group_options):
 @secretariat_required
 def review_matrix():
     """评分矩阵 of a round: per 专业组 block, paginated, filter by 专业组; 重新计算; 导出Excel."""
-    rounds, review_round = _chosen_round()
+    year = current_declaration_period().year  # worked out once per request
+    rounds, review_round = _chosen_round(year)
     group_options = matrix.groups(review_round) if review_round else []
     group_id = _group_filter(group_options)
     page_no = max(request.args.get("page", 1, type=int), 1)
     blocks, total = matrix.page(review_round, group_id, page_no, group_list=group_options) if review_round \
         else ([], 0)
-    return render("admin/review/matrix.html", "admin/review/_matrix.html", year=current_declaration_period().year,
+    return render("admin/review/matrix.html", "admin/review/_matrix.html", year=year,
                   rounds=rounds, review_round=review_round, group_options=group_options, group_id=group_id,
                   blocks=blocks, total=total, page_no=page_no, page_size=matrix.PAGE_SIZE,
                   outlier_title=OUTLIER_TITLE, team=review_round is not None and review_round.kind == "team")

@@ -10,6 +10,7 @@ from app.core.extensions import db
 from app.core.htmx import htmx_redirect, render
 from app.core.permissions import secretariat_required
 from app.core.settings import current_declaration_period
+from app.review import matrix
 from app.review import progress as service
 from app.review import rounds as round_service
 from app.review import score_export
@@ -18,8 +19,8 @@ from app.secretariat.views import bp
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _chosen_round():
-    rounds = round_service.rounds(current_declaration_period().year)
+def _chosen_round(year):
+    rounds = matrix.round_choices(year)  # the picker needs no rubrics
     wanted = request.args.get("round", type=int)
     return rounds, next((r for r in rounds if r.id == wanted), rounds[0] if rounds else None)
 
@@ -29,12 +30,13 @@ def _chosen_round():
 def review_progress():
     """评审进度: per expert of the round 专业组 · 应评数 · 已评数 · 回避数 · 提交状态 · 提交时间, with 查看打分 · 驳回 ·
     导出打分表."""
-    rounds, review_round = _chosen_round()
+    year = current_declaration_period().year
+    rounds, review_round = _chosen_round(year)
     filters = service.parse_filters(request.args)
     page = service.expert_progress(review_round, filters, request.args.get("page", 1, type=int)) \
         if review_round else None
     return render("admin/review/progress.html", "admin/review/_progress.html",
-                  year=current_declaration_period().year, rounds=rounds, review_round=review_round,
+                  year=year, rounds=rounds, review_round=review_round,
                   pagination=page,
                   filters=filters, groups=service.round_groups(review_round) if review_round else [],
                   state_labels=service.STATE_LABELS,
