@@ -75,11 +75,10 @@ class Row:
 
     @property
     def cells_html(self):
-        """The row's expert cells as the page's <td>s, built here once rather than by a template loop per cell
-        (labels are numbers, 回避 or —: nothing to escape)."""
-        return Markup("".join(_CELL_OUTLIER.format(c.label) if c.outlier else
-                              _CELL_EMPTY.format(c.label) if c.total_c is None else _CELL.format(c.label)
-                              for c in self.cells))
+        """The row's expert cells as the page's <td>s, built here once rather than by a template loop per cell.
+        The labels are numbers, 回避 or —, escaped all the same so no later label can carry markup."""
+        return Markup("".join((_CELL_OUTLIER if c.outlier else _CELL_EMPTY if c.total_c is None else _CELL)
+                              .format(escape(c.label)) for c in self.cells))
 
     @property
     def counts_label(self):

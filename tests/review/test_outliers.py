@@ -34,3 +34,13 @@ def test_outliers_are_more_than_15_points_from_the_others_mean():
     assert outliers([8000, 9500]) == set()
     assert outliers([8000]) == outliers([]) == set()
     assert outliers([10000, 8000, 8000, 8000, 8000, 8000]) == {0}
+
+
+def test_matrix_cells_escape_their_labels():
+    from app.review.matrix import Cell, Row
+
+    row = Row(1, 1, "第一组", "QCSB-1", "成果", "小组", "问题解决型", "企业", "单位", "甲", 8000, 3, 1, "评分完成",
+              cells=[Cell(8000, "<b>80.00</b>"), Cell(None, "—"), Cell(9900, "99.00", True)])
+    html = str(row.cells_html)
+    assert "<b>" not in html and "&lt;b&gt;80.00&lt;/b&gt;" in html
+    assert '<td class="num muted">—</td>' in html and 'class="num outlier"' in html
